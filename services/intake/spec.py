@@ -1,0 +1,15 @@
+"""How the runtime sees intake: it publishes, it subscribes to nothing yet."""
+
+from pathlib import Path
+
+from services.intake.api import router
+from services.intake.models import metadata
+from shared.service import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="intake",
+    title="文件接收与任务分解",
+    metadata=metadata,
+    migrations_dir=Path(__file__).parent / "migrations",
+    routers=[router],
+)

@@ -1,0 +1,30 @@
+"""The reporting service's HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from services.reporting.models import TaskView
+from shared.web import SessionsDep
+
+router = APIRouter(prefix="/overview", tags=["督查视图"])
+
+
+class Overview(BaseModel):
+    task_count: int
+    by_status: dict[str, int]
+    unit_count: int
+
+
+@router.get("", summary="总览：任务数、按状态统计、涉及单位数")
+def overview(sessions: SessionsDep) -> Overview:
+    with sessions() as session:
+        by_status = dict(
+            session.execute(select(TaskView.status, func.count()).group_by(TaskView.status))
+            .tuples()
+            .all()
+        )
+        units = {u for row in session.scalars(select(TaskView.units)) for u in row}
+    return Overview(task_count=sum(by_status.values()), by_status=by_status, unit_count=len(units))

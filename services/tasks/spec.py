@@ -1,0 +1,17 @@
+"""How the runtime sees the tasks service."""
+
+from pathlib import Path
+
+from services.tasks.api import router
+from services.tasks.handlers import SUBSCRIPTIONS
+from services.tasks.models import metadata
+from shared.service import ServiceSpec
+
+SPEC = ServiceSpec(
+    name="tasks",
+    title="任务督办",
+    metadata=metadata,
+    migrations_dir=Path(__file__).parent / "migrations",
+    routers=[router],
+    subscriptions=SUBSCRIPTIONS,
+)

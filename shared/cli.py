@@ -1,0 +1,101 @@
+"""The ``duban`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from shared.config import Settings
+from shared.runtime import SERVICE_NAMES, Runtime
+
+
+def _serve(runtime: Runtime, settings: Settings, port: int | None) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        runtime.create_app(),
+        host=settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.port is not None:
+        settings.port = args.port
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("duban").info("data directory: %s", settings.data_dir.resolve())
+    _serve(Runtime(settings), settings, args.port)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    _serve(Runtime(settings, [args.service]), settings, args.port)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from shared.migrations import downgrade
+
+    runtime = Runtime(settings, args.services or SERVICE_NAMES)
+    for service in runtime.services.values():
+        if args.down:
+            downgrade(service.engine, service.name, service.spec.migrations_dir)
+        else:
+            service.migrate()
+        print(f"{service.name}: {'downgraded to base' if args.down else 'at head'}")
+    return 0
+
+
+def cmd_events_doc(args: argparse.Namespace, _settings: Settings) -> int:
+    from shared.contracts.docs import render_events_doc
+
+    text = render_events_doc()
+    target = Path(args.output)
+    if args.check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} is stale: run `duban events-doc`", file=sys.stderr)
+            return 1
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="duban", description="督办: key-task supervision")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="all four services in one process (embedded default)")
+    run.add_argument("--port", type=int, default=None)
+    run.set_defaults(func=cmd_run)
+    serve = sub.add_parser("serve", help="one service alone (PostgreSQL + Kafka deployment)")
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="run the services' migrations")
+    migrate.add_argument("services", nargs="*", help=f"default: all of {SERVICE_NAMES}")
+    migrate.add_argument("--down", action="store_true", help="downgrade to base instead")
+    migrate.set_defaults(func=cmd_migrate)
+    doc = sub.add_parser("events-doc", help="write the event contract reference")
+    doc.add_argument("--output", default="docs/events.md")
+    doc.add_argument("--check", action="store_true", help="fail if the file is stale")
+    doc.set_defaults(func=cmd_events_doc)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

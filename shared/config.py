@@ -1,0 +1,46 @@
+"""Settings, read from ``DUBAN_*`` environment variables once by the runtime (never at import).
+
+The embedded default needs no settings at all: SQLite files and the in-process bus under
+``DUBAN_DATA_DIR``. A production deployment sets ``DUBAN_DATABASE_URL`` (PostgreSQL; each
+service then lives in its own schema) and ``DUBAN_BUS=kafka`` with ``DUBAN_KAFKA_BOOTSTRAP``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DUBAN_", extra="ignore")
+
+    data_dir: Path = Field(Path("./var"), description="SQLite files and the embedded bus log")
+    database_url: str | None = Field(
+        None, description="PostgreSQL URL shared by all services (one schema each); unset = SQLite"
+    )
+    bus: Literal["memory", "kafka"] = Field("memory", description="memory = in-process, durable")
+    kafka_bootstrap: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma list"
+    )
+    kafka_partitions: int = Field(6, ge=1, description="partitions of each topic we create")
+    kafka_replication: int = Field(1, ge=1, description="replication factor of created topics")
+    topic_prefix: str = Field("duban", description="topics are named <prefix>.<source service>")
+    memory_partitions: int = Field(4, ge=1, description="partitions of the in-process bus")
+    relay_interval_s: float = Field(0.5, gt=0, description="outbox poll interval between wake-ups")
+    outbox_retention_days: int = Field(7, ge=1, description="published outbox rows kept this long")
+    host: str = Field("127.0.0.1", description="HTTP bind address")
+    port: int = Field(8000, description="HTTP port")
+    log_level: str = Field("info")
+
+    def service_database_url(self, service: str) -> str:
+        """A per-service override wins, then the shared PostgreSQL URL, then a SQLite file."""
+        override = os.environ.get(f"DUBAN_{service.upper()}_DATABASE_URL")
+        if override:
+            return override
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / f'{service}.db').resolve()}"

@@ -1,0 +1,91 @@
+"""The bus interface that both implementations honour, and the factory that picks one.
+
+Guarantees, the same on both: ``publish`` returns only when the records are durable; records
+with the same key keep their order; consumers in one group share partitions and rebalance
+when one joins or leaves; a consumer commits a record's offset only after its handler has
+returned (at-least-once), so a consumer killed in between sees the record again elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from shared.config import Settings
+from shared.contracts import Envelope
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], None]
+
+# Handler failures are retried on the same record (order matters), backing off up to this.
+MAX_RETRY_BACKOFF_S = 30.0
+
+
+class BusConsumer(Protocol):
+    def start(self) -> None:
+        """Join the group and consume on a background thread."""
+
+    def stop(self) -> None:
+        """Finish the record in hand, commit, leave the group."""
+
+    def kill(self) -> None:
+        """Stop at once without committing: what a crash looks like to the group."""
+
+    def assigned_partitions(self) -> set[tuple[str, int]]:
+        """The (topic, partition) pairs this member owns now."""
+
+
+class Bus(Protocol):
+    def ensure_topics(self, topics: Sequence[str]) -> None: ...
+
+    def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None: ...
+
+    def consumer(self, group: str, topics: Sequence[str], handler: Handler) -> BusConsumer: ...
+
+    def ping(self) -> None:
+        """Raise if the bus cannot be reached."""
+
+    def close(self) -> None: ...
+
+
+def retry_backoff(attempt: int) -> float:
+    return min(MAX_RETRY_BACKOFF_S, 0.1 * 2**attempt)
+
+
+def create_bus(settings: Settings) -> Bus:
+    if settings.bus == "kafka":
+        from shared.messaging.kafka import KafkaBus
+
+        return KafkaBus(
+            settings.kafka_bootstrap,
+            partitions=settings.kafka_partitions,
+            replication=settings.kafka_replication,
+        )
+    from shared.messaging.memory import MemoryBus
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return MemoryBus(settings.data_dir / "bus.db", partitions=settings.memory_partitions)
+
+
+def deliver(value: bytes, handler: Handler, stopping: threading.Event) -> bool:
+    """Hand one record to the handler, retrying on the same record with backoff so that a
+    failing handler never lets a later event of the same key overtake it. False only when
+    the consumer is stopping before the handler succeeded."""
+    try:
+        envelope = Envelope.from_bytes(value)
+    except ValueError:
+        log.error("skipping a record that is not a valid envelope (%d bytes)", len(value))
+        return True
+    attempt = 0
+    while not stopping.is_set():
+        try:
+            handler(envelope)
+            return True
+        except Exception:
+            log.exception("handler failed on %s %s; retrying", envelope.type, envelope.id)
+            stopping.wait(retry_backoff(attempt))
+            attempt += 1
+    return False

@@ -1,0 +1,159 @@
+"""The Kafka bus (kafka-python): the production backbone.
+
+The producer waits for acks from all in-sync replicas and keys every record by its aggregate
+id. Consumers never auto-commit: an offset is committed only after the handler (and so its
+database transaction) has returned, so a crash in between means redelivery, which the inbox
+turns into a no-op.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Sequence
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from shared.contracts import Envelope
+from shared.messaging.bus import Handler, deliver
+
+log = logging.getLogger(__name__)
+
+
+class KafkaBus:
+    def __init__(self, bootstrap: str, partitions: int = 6, replication: int = 1) -> None:
+        self.bootstrap = bootstrap.split(",")
+        self._partitions = partitions
+        self._replication = replication
+        self._producer: KafkaProducer | None = None
+        self._producer_lock = threading.Lock()
+
+    def _admin(self) -> KafkaAdminClient:
+        return KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="duban-admin")
+
+    def ensure_topics(self, topics: Sequence[str]) -> None:
+        admin = self._admin()
+        try:
+            existing = set(admin.list_topics())
+            missing = [t for t in topics if t not in existing]
+            if not missing:
+                return
+            new = [NewTopic(t, self._partitions, self._replication) for t in missing]
+            with contextlib.suppress(TopicAlreadyExistsError):  # another replica was first
+                admin.create_topics(new, wait_for_metadata=True)
+        finally:
+            admin.close()
+
+    def _get_producer(self) -> KafkaProducer:
+        with self._producer_lock:
+            if self._producer is None:
+                self._producer = KafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    acks="all",
+                    enable_idempotence=True,
+                    linger_ms=2,
+                    client_id="duban-producer",
+                )
+            return self._producer
+
+    def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+        producer = self._get_producer()
+        futures = [producer.send(topic, key=e.key.encode(), value=e.to_bytes()) for e in envelopes]
+        producer.flush()
+        for future in futures:
+            future.get(timeout=30)  # raises if the broker did not take the record
+
+    def consumer(self, group: str, topics: Sequence[str], handler: Handler) -> KafkaBusConsumer:
+        return KafkaBusConsumer(self.bootstrap, group, list(topics), handler)
+
+    def ping(self) -> None:
+        admin = self._admin()
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+
+    def close(self) -> None:
+        with self._producer_lock:
+            if self._producer is not None:
+                self._producer.close(timeout=10)
+                self._producer = None
+
+
+class KafkaBusConsumer:
+    def __init__(self, bootstrap: list[str], group: str, topics: list[str], handler: Handler):
+        self._bootstrap = bootstrap
+        self._group = group
+        self._topics = topics
+        self._handler = handler
+        self._stopping = threading.Event()
+        self._killed = False
+        self._assigned: set[tuple[str, int]] = set()
+        self._thread = threading.Thread(target=self._run, name=f"kafka-{group}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._join()
+
+    def kill(self) -> None:
+        self._killed = True
+        self._stopping.set()
+        self._join()
+
+    def assigned_partitions(self) -> set[tuple[str, int]]:
+        return set(self._assigned)
+
+    def _join(self) -> None:
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        # A KafkaConsumer is not thread-safe: it is made, used and closed on this thread.
+        consumer = KafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._bootstrap,
+            group_id=self._group,
+            client_id=f"{self._group}-consumer",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=200,
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+        )
+        try:
+            while not self._stopping.is_set():
+                batch = consumer.poll(timeout_ms=200)
+                self._assigned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
+                for tp, records in batch.items():
+                    self._consume(consumer, tp, records)
+                    if self._stopping.is_set():
+                        break
+        finally:
+            self._assigned = set()
+            consumer.close(autocommit=False)
+
+    def _consume(self, consumer: KafkaConsumer, tp: TopicPartition, records: list) -> None:
+        next_offset = None
+        for record in records:
+            if not deliver(record.value, self._handler, self._stopping):
+                consumer.seek(tp, record.offset)  # not done: read it again next poll
+                break
+            if self._killed:
+                return  # crashed after the handler and before the commit
+            next_offset = record.offset + 1
+            if self._stopping.is_set():
+                break
+        if next_offset is None:
+            return
+        try:
+            consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
+        except (CommitFailedError, KafkaError) as exc:
+            # The partition moved during a rebalance; its new owner redelivers, inbox dedups.
+            log.warning("offset commit failed for %s: %s", tp, exc)

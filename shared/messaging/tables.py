@@ -1,0 +1,77 @@
+"""The outbox and inbox tables that every service has beside its own tables.
+
+They are defined once here; each service copies them into its metadata
+(``add_messaging_tables``) and creates them in its first migration
+(``create_messaging_tables``), so the DDL is written in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+
+from shared.db import new_metadata
+
+# SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL wants a BIGINT identity.
+_SEQ = BigInteger().with_variant(Integer(), "sqlite")
+
+_METADATA = new_metadata()
+
+OUTBOX = Table(
+    "outbox",
+    _METADATA,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("type", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=True, index=True),
+)
+
+INBOX = Table(
+    "inbox",
+    _METADATA,
+    Column("event_id", String(36), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def add_messaging_tables(metadata: MetaData) -> None:
+    OUTBOX.to_metadata(metadata)
+    INBOX.to_metadata(metadata)
+
+
+def create_messaging_tables(op: Any) -> None:
+    """Called from a service's first Alembic migration."""
+    op.create_table(
+        "outbox",
+        sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("version", sa.Integer, nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name="pk_outbox"),
+        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
+    )
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name="pk_inbox"),
+    )
+
+
+def drop_messaging_tables(op: Any) -> None:
+    op.drop_table("inbox")
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+    op.drop_table("outbox")

@@ -1,0 +1,23 @@
+"""Prometheus metrics of the backbone, served at /metrics by every service."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+EVENTS_PUBLISHED = Counter(
+    "duban_events_published_total", "Events relayed from the outbox to the bus", ["service"]
+)
+EVENTS_HANDLED = Counter(
+    "duban_events_handled_total",
+    "Events handled by a consumer (first delivery only)",
+    ["service", "type"],
+)
+EVENT_LAG = Histogram(
+    "duban_event_lag_seconds",
+    "From the producer's commit to the consumer's handler",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+HTTP_REQUESTS = Counter(
+    "duban_http_requests_total", "HTTP requests answered", ["service", "status"]
+)

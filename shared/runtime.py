@@ -1,0 +1,124 @@
+"""Wiring: the one place where services, the bus, relays, consumers and the scheduler meet.
+
+``duban run`` puts all four services in one process (SQLite + in-process bus by default);
+``duban serve NAME`` runs one of them alone (PostgreSQL + Kafka in production). Services are
+found by name, so this library never imports a service at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+
+from shared.config import Settings
+from shared.messaging.bus import Bus, create_bus
+from shared.service import ServiceRuntime, ServiceSpec
+from shared.web import create_service_app
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = ("intake", "tasks", "notify", "reporting")
+
+
+def load_spec(name: str) -> ServiceSpec:
+    if name not in SERVICE_NAMES:
+        raise ValueError(f"unknown service {name!r}; choose one of {', '.join(SERVICE_NAMES)}")
+    return importlib.import_module(f"services.{name}.spec").SPEC
+
+
+class Runtime:
+    """A set of services sharing one bus and one scheduler in this process."""
+
+    def __init__(
+        self, settings: Settings, names: Sequence[str] = SERVICE_NAMES, bus: Bus | None = None
+    ) -> None:
+        self.settings = settings
+        self.bus = bus or create_bus(settings)
+        self.services = {n: ServiceRuntime(load_spec(n), settings, self.bus) for n in names}
+        self.scheduler = BackgroundScheduler(
+            timezone="Asia/Shanghai",
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+
+    def migrate(self) -> None:
+        for service in self.services.values():
+            service.migrate()
+
+    def start(self) -> None:
+        self.migrate()
+        topics = {s.topic for s in self.services.values()}
+        topics |= {t for s in self.services.values() for t in s.subscribed_topics}
+        self.bus.ensure_topics(sorted(topics))
+        for service in self.services.values():
+            service.start()
+        self._schedule_jobs()
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        for service in self.services.values():
+            service.stop()
+        self.bus.close()
+        for service in self.services.values():
+            service.dispose()
+
+    def _schedule_jobs(self) -> None:
+        retention = self.settings.outbox_retention_days
+        for service in self.services.values():
+            self.scheduler.add_job(
+                service.relay.purge_published,
+                "interval",
+                hours=1,
+                args=[retention],
+                id=f"{service.name}.purge_outbox",
+                replace_existing=True,
+            )
+            for job in service.spec.jobs:
+                self.scheduler.add_job(
+                    job.func,
+                    args=[service],
+                    id=f"{service.name}.{job.name}",
+                    replace_existing=True,
+                    **dict(job.trigger),
+                )
+
+    def create_app(self) -> FastAPI:
+        """One service: its own app at /. Several: each mounted under /<name>."""
+
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            self.start()
+            try:
+                yield
+            finally:
+                self.stop()
+
+        if len(self.services) == 1:
+            (service,) = self.services.values()
+            app = create_service_app(service)
+            app.router.lifespan_context = lifespan
+            return app
+        app = FastAPI(title="duban 督办", lifespan=lifespan)
+        for name, service in self.services.items():
+            app.mount(f"/{name}", create_service_app(service))
+
+        @app.get("/", tags=["运维"], summary="服务列表")
+        async def index() -> dict[str, object]:
+            return {
+                "name": "duban 督办",
+                "services": {
+                    n: {"docs": f"/{n}/docs", "health": f"/{n}/healthz"} for n in self.services
+                },
+            }
+
+        @app.get("/healthz", tags=["运维"], summary="存活检查")
+        async def healthz() -> dict[str, str]:
+            return {"status": "ok"}
+
+        return app

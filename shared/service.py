@@ -1,0 +1,111 @@
+"""What a service declares about itself, and the running instance built from it.
+
+A service package exposes one ``SPEC`` (name, tables, migrations, routers, event
+subscriptions, scheduled jobs). ``ServiceRuntime`` turns it into an engine, a session
+factory, an outbox relay and a bus consumer; the runtime module starts and stops them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from shared.config import Settings
+from shared.contracts import source_of, topic_for
+from shared.db import make_engine, ping, session_factory
+from shared.messaging.bus import Bus, BusConsumer
+from shared.messaging.inbox import EventHandler, Subscriber
+from shared.messaging.outbox import OutboxRelay
+from shared.migrations import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job: ``func`` gets the service's runtime; ``trigger`` is APScheduler's."""
+
+    name: str
+    func: Callable[[ServiceRuntime], None]
+    trigger: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    title: str
+    metadata: MetaData
+    migrations_dir: Path
+    routers: Sequence[APIRouter]
+    subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
+    jobs: Sequence[Job] = ()
+
+
+class ServiceRuntime:
+    def __init__(self, spec: ServiceSpec, settings: Settings, bus: Bus) -> None:
+        self.spec = spec
+        self.settings = settings
+        self.bus = bus
+        url = settings.service_database_url(spec.name)
+        log.info("%s database: %s", spec.name, make_url(url).render_as_string(hide_password=True))
+        self.engine = make_engine(url, spec.name)
+        self.sessions = session_factory(self.engine)
+        self.relay = OutboxRelay(
+            spec.name, self.engine, bus, settings.topic_prefix, settings.relay_interval_s
+        )
+        self.subscriber = Subscriber(spec.name, self.sessions, spec.subscriptions)
+        self._consumer: BusConsumer | None = None
+        event.listen(self.sessions, "after_commit", self._wake_relay)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def topic(self) -> str:
+        return topic_for(self.spec.name, self.settings.topic_prefix)
+
+    @property
+    def subscribed_topics(self) -> list[str]:
+        prefix = self.settings.topic_prefix
+        return sorted({topic_for(source_of(t), prefix) for t in self.spec.subscriptions})
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.settings.topic_prefix}.{self.spec.name}"
+
+    def migrate(self) -> None:
+        upgrade(self.engine, self.spec.name, self.spec.migrations_dir)
+
+    def start(self) -> None:
+        self.relay.start()
+        if self.spec.subscriptions:
+            self._consumer = self.bus.consumer(
+                self.consumer_group, self.subscribed_topics, self.subscriber
+            )
+            self._consumer.start()
+
+    def stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.stop()
+            self._consumer = None
+        self.relay.stop()
+
+    def check_ready(self) -> None:
+        ping(self.engine)
+        self.bus.ping()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _wake_relay(self, session: Session) -> None:
+        if session.info.pop("outbox_written", False):
+            self.relay.wake()
