@@ -40,8 +40,9 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
     options.setdefault("max_overflow", 20)
     options.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **options)
-    _ensure_schema(engine, schema)
+    # Listen first: every pooled connection, the very first one included, gets the path.
     event.listen(engine, "connect", _search_path_setter(schema))
+    _ensure_schema(engine, schema)
     return engine
 
 

@@ -21,10 +21,9 @@ class Overview(BaseModel):
 @router.get("", summary="总览：任务数、按状态统计、涉及单位数")
 def overview(sessions: SessionsDep) -> Overview:
     with sessions() as session:
-        by_status = dict(
-            session.execute(select(TaskView.status, func.count()).group_by(TaskView.status))
-            .tuples()
-            .all()
-        )
+        rows = session.execute(
+            select(TaskView.status, func.count()).group_by(TaskView.status)
+        ).all()
+        by_status = {status: count for status, count in rows}
         units = {u for row in session.scalars(select(TaskView.units)) for u in row}
     return Overview(task_count=sum(by_status.values()), by_status=by_status, unit_count=len(units))

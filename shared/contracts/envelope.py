@@ -19,7 +19,9 @@ class Envelope(BaseModel):
     id: uuid.UUID = Field(description="unique per event; consumers deduplicate on it")
     type: str = Field(description="event type, e.g. task.defined")
     version: int = Field(ge=1, description="contract version of data")
-    occurred_at: datetime = Field(description="when the state change committed (UTC)")
+    occurred_at: datetime = Field(
+        description="when the state change was made (UTC), in its transaction"
+    )
     source: str = Field(description="producing service")
     key: str = Field(description="aggregate id; partition key")
     data: dict[str, Any]

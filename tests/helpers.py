@@ -1,0 +1,40 @@
+"""Small test helpers: a collecting handler and polling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from shared.contracts import Envelope
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+
+
+class Collector:
+    """A bus handler that remembers what it was given, in order, thread-safely."""
+
+    def __init__(self, on_each: Callable[[Envelope], None] | None = None) -> None:
+        self.received: list[Envelope] = []
+        self._lock = threading.Lock()
+        self._on_each = on_each
+
+    def __call__(self, envelope: Envelope) -> None:
+        with self._lock:
+            self.received.append(envelope)
+        if self._on_each is not None:
+            self._on_each(envelope)
+
+    def ids(self) -> list[str]:
+        with self._lock:
+            return [str(e.id) for e in self.received]
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> None:
+        wait_until(lambda: len(self.ids()) >= count, timeout, f"{count} records")
