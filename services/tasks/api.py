@@ -28,7 +28,7 @@ class TaskOut(BaseModel):
 
 @router.get("", summary="任务列表")
 def list_tasks(sessions: SessionsDep, document_id: str | None = None) -> list[TaskOut]:
-    query = select(Task).order_by(Task.registered_at, Task.id)
+    query = select(Task).order_by(Task.document_id, Task.id)
     if document_id:
         query = query.where(Task.document_id == document_id)
     with sessions() as session:

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run duban locally:  scripts/run.sh [args for `duban run`...]
+# Creates .venv (if missing), installs the project into it (editable) and runs
+# `duban run`. See scripts/test.sh for the test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if ! .venv/bin/python -c 'import sys' >/dev/null 2>&1; then
+    rm -rf .venv
+    echo "run.sh: creating .venv" >&2
+    "$PYTHON" -m venv .venv
+fi
+# Reinstall only when pyproject.toml changed (editable install: code changes
+# need nothing).
+stamp=".venv/.duban-run-install"
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "run.sh: installing the project into .venv" >&2
+    .venv/bin/pip install -q --disable-pip-version-check -e .
+    echo "$want" >"$stamp"
+fi
+exec .venv/bin/duban run "$@"
