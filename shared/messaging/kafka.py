@@ -126,6 +126,9 @@ class KafkaBusConsumer:
             max_poll_records=200,
             session_timeout_ms=10_000,
             heartbeat_interval_ms=1_000,
+            # A topic created just before we subscribed may be missing from the first
+            # metadata; the default 5-minute refresh would leave us without partitions.
+            metadata_max_age_ms=5_000,
         )
         try:
             while not self._stopping.is_set():

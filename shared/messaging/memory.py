@@ -43,6 +43,7 @@ class MemoryBus:
         self._default_partitions = partitions
         self._lock = threading.Lock()
         self._arrived = threading.Condition()
+        self._publications = 0  # bumped on every publish; guards against lost wake-ups
         self._groups: dict[str, _Group] = {}
         self._groups_lock = threading.Lock()
         self._partitions: dict[str, int] = {}
@@ -102,6 +103,7 @@ class MemoryBus:
                 self._conn.execute("ROLLBACK")
                 raise
         with self._arrived:
+            self._publications += 1
             self._arrived.notify_all()
 
     def _next_offset(self, topic: str, partition: int) -> int:
@@ -143,9 +145,15 @@ class MemoryBus:
                 (group, tp[0], tp[1], next_offset),
             )
 
-    def wait_for_records(self, timeout: float) -> None:
+    def publications(self) -> int:
         with self._arrived:
-            self._arrived.wait(timeout)
+            return self._publications
+
+    def wait_for_records(self, seen: int, timeout: float) -> None:
+        """Sleep until something is published after ``seen`` (another process's records
+        are found by the timeout)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: self._publications != seen, timeout)
 
     def ping(self) -> None:
         with self._lock:
@@ -238,12 +246,13 @@ class MemoryConsumer:
         try:
             while not self._stopping.is_set():
                 progressed = False
+                seen = self._bus.publications()
                 for tp in self._group.partitions_of(self):
                     if self._stopping.is_set():
                         break
                     progressed = self._consume_partition(tp) or progressed
                 if not progressed:
-                    self._bus.wait_for_records(0.2)
+                    self._bus.wait_for_records(seen, 0.2)
         finally:
             self._group.leave(self)
 

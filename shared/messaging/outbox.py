@@ -100,6 +100,7 @@ class OutboxRelay:
     def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
+            self._wake.clear()  # before the query: a commit during it wakes the next wait
             try:
                 published = self.relay_once()
                 failures = 0
@@ -110,4 +111,3 @@ class OutboxRelay:
                 continue
             if published == 0:
                 self._wake.wait(self._interval)
-                self._wake.clear()
