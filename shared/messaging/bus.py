@@ -51,6 +51,38 @@ class Bus(Protocol):
     def close(self) -> None: ...
 
 
+class ConsumerThread:
+    """What both buses' consumers share: a daemon thread, a graceful stop and a kill.
+
+    Subclasses implement ``_run`` and check ``_stopping`` and ``_killed`` as they go."""
+
+    def __init__(self, name: str, handler: Handler) -> None:
+        self._handler = handler
+        self._stopping = threading.Event()
+        self._killed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._join()
+
+    def kill(self) -> None:
+        self._killed = True
+        self._stopping.set()
+        self._join()
+
+    def _join(self) -> None:
+        # kill() may come from the handler itself, i.e. from this very thread.
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=60)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
 def retry_backoff(attempt: int) -> float:
     return min(MAX_RETRY_BACKOFF_S, 0.1 * 2**attempt)
 

@@ -19,7 +19,7 @@ from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from shared.contracts import Envelope
-from shared.messaging.bus import Handler, deliver
+from shared.messaging.bus import ConsumerThread, Handler, deliver
 
 log = logging.getLogger(__name__)
 
@@ -84,35 +84,16 @@ class KafkaBus:
                 self._producer = None
 
 
-class KafkaBusConsumer:
+class KafkaBusConsumer(ConsumerThread):
     def __init__(self, bootstrap: list[str], group: str, topics: list[str], handler: Handler):
+        super().__init__(f"kafka-{group}", handler)
         self._bootstrap = bootstrap
         self._group = group
         self._topics = topics
-        self._handler = handler
-        self._stopping = threading.Event()
-        self._killed = False
         self._assigned: set[tuple[str, int]] = set()
-        self._thread = threading.Thread(target=self._run, name=f"kafka-{group}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._join()
-
-    def kill(self) -> None:
-        self._killed = True
-        self._stopping.set()
-        self._join()
 
     def assigned_partitions(self) -> set[tuple[str, int]]:
         return set(self._assigned)
-
-    def _join(self) -> None:
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=60)
 
     def _run(self) -> None:
         # A KafkaConsumer is not thread-safe: it is made, used and closed on this thread.

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from shared.contracts import Envelope
-from shared.messaging.bus import Handler, deliver
+from shared.messaging.bus import ConsumerThread, Handler, deliver
 
 log = logging.getLogger(__name__)
 
@@ -212,35 +212,19 @@ class _Group:
             return self._partition_locks[tp]
 
 
-class MemoryConsumer:
+class MemoryConsumer(ConsumerThread):
     def __init__(self, bus: MemoryBus, group: _Group, topics: list[str], handler: Handler) -> None:
+        super().__init__(f"bus-{group.name}", handler)
         self.topics = topics
         self._bus = bus
         self._group = group
-        self._handler = handler
-        self._stopping = threading.Event()
-        self._killed = False
-        self._thread = threading.Thread(target=self._run, name=f"bus-{group.name}", daemon=True)
 
     def start(self) -> None:
-        self._group.join(self)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._join()
-
-    def kill(self) -> None:
-        self._killed = True
-        self._stopping.set()
-        self._join()
+        self._group.join(self)  # joined before start() returns: assignment is visible at once
+        super().start()
 
     def assigned_partitions(self) -> set[TopicPartition]:
         return set(self._group.partitions_of(self))
-
-    def _join(self) -> None:
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=30)
 
     def _run(self) -> None:
         try:
