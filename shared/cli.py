@@ -66,6 +66,38 @@ def cmd_events_doc(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def cmd_parse(args: argparse.Namespace, _settings: Settings) -> int:
+    """Read and parse one file, as intake would, without storing anything."""
+    from services.intake.parsing import ParseError, parse_notice
+    from services.intake.readers import ReadError, read_document
+    from services.intake.settings import intake_settings
+
+    path = Path(args.file)
+    try:
+        extracted = read_document(path.read_bytes(), path.name,
+                                  max_bytes=intake_settings().max_upload_bytes)
+        parsed = parse_notice(extracted.text, file=path.name)
+    except (ReadError, ParseError) as exc:
+        print(f"{path.name}: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(parsed.model_dump_json(indent=2))
+        return 0
+    print(f"{parsed.title or path.name}  {parsed.doc_number or ''}  ({parsed.kind})")
+    for task in parsed.tasks:
+        units = "、".join(task.lead_units or task.responsible_units) or "（无单位）"
+        print(f"  {task.number:>6}  {units}  {task.text[:40]}")
+    for warning in parsed.warnings:
+        print(f"  ! {warning.task or ''} {warning.message}")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace, _settings: Settings) -> int:
+    from services.intake.parsing.score import main as score_main
+
+    return score_main([args.corpus] if args.corpus else [])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="duban", description="督办: key-task supervision")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -84,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--output", default="docs/events.md")
     doc.add_argument("--check", action="store_true", help="fail if the file is stale")
     doc.set_defaults(func=cmd_events_doc)
+    parse = sub.add_parser("parse", help="read and parse a notice file (txt, docx, pdf, ofd)")
+    parse.add_argument("file")
+    parse.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parse.set_defaults(func=cmd_parse)
+    score = sub.add_parser("score", help="score the parser against the annotated corpus")
+    score.add_argument("corpus", nargs="?", help="default: ../shared/corpus")
+    score.set_defaults(func=cmd_score)
     return parser
 
 

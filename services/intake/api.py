@@ -1,80 +1,192 @@
-"""Intake's HTTP API."""
+"""Intake's HTTP API: upload or push a notice, review and correct its draft, publish it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from typing import Annotated, Any
+from urllib.parse import unquote
 
-from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import UploadFile
 
-from services.intake import service
-from services.intake.service import DocumentIn, DraftTaskIn, NotFound
+from services.intake import service, signing
+from services.intake.parsing import ParseError
+from services.intake.readers import ReadError
+from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
+from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, Refused
+from services.intake.settings import IntakeSettings, intake_settings
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/documents", tags=["文件"])
+oa_router = APIRouter(prefix="/oa", tags=["OA 对接"])
+SettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
 
 
-class DocumentOut(BaseModel):
-    id: str
-    title: str
-    doc_number: str | None
-    year: int | None
-    status: str
-    created_at: datetime
-    published_at: datetime | None
-    tasks: list[DraftTaskIn]
+class TextIn(BaseModel):
+    text: str = Field(min_length=1, description="通知全文")
+    filename: str = Field("", max_length=300, description="来源文件名（可选）")
 
 
-class PublishOut(BaseModel):
-    document_id: str
-    published_tasks: int
+def _http_error(exc: Exception) -> HTTPException:
+    if isinstance(exc, ReadError):
+        code = 413 if exc.code == "too_large" else 422
+        return HTTPException(code, {"code": exc.code, "message": exc.message})
+    if isinstance(exc, ParseError):
+        return HTTPException(422, {"code": "not_a_notice", "message": str(exc)})
+    if isinstance(exc, NotFound):
+        return HTTPException(404, str(exc))
+    return HTTPException(409, str(exc))
 
 
-def _not_found(document_id: str) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, f"找不到文件 {document_id}")
+def _ingest(
+    sessions: sessionmaker[Session], data: bytes, filename: str, source: str, max_bytes: int
+) -> tuple[str, bool]:
+    for attempt in range(2):
+        try:
+            with sessions.begin() as session:
+                document, created = service.ingest(session, data, filename, source, max_bytes)
+                return document.id, created
+        except IntegrityError:
+            if attempt:  # the same bytes were stored by a parallel upload: read them back
+                raise
+    raise AssertionError("unreachable")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="新建文件草稿")
+async def _take_in(
+    sessions: sessionmaker[Session],
+    data: bytes,
+    filename: str,
+    source: str,
+    settings: IntakeSettings,
+    response: Response,
+) -> DocumentOut:
+    try:
+        document_id, created = await run_in_threadpool(
+            _ingest, sessions, data, filename, source, settings.max_upload_bytes
+        )
+    except (ReadError, ParseError) as exc:
+        raise _http_error(exc) from None
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return await run_in_threadpool(_read_document, sessions, document_id)
+
+
+def _read_document(sessions: sessionmaker[Session], document_id: str) -> DocumentOut:
+    with sessions() as session:
+        try:
+            return document_out(session, document_id)
+        except NotFound as exc:
+            raise _http_error(exc) from None
+
+
+def _refuse_oversize(request: Request, settings: IntakeSettings) -> None:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > settings.max_upload_bytes + 65536:
+        message = f"文件超过 {settings.max_upload_mb:g} MB 的上限，请压缩或拆分后再上传。"
+        raise HTTPException(413, {"code": "too_large", "message": message})
+
+
+@router.get("", summary="文件列表")
+def list_documents(sessions: SessionsDep) -> list[DocumentSummary]:
+    with sessions() as session:
+        return [DocumentSummary.model_validate(d) for d in service.list_documents(session)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="按结构化数据新建文件草稿")
 def create_document(body: DocumentIn, sessions: SessionsDep) -> DocumentOut:
     with sessions.begin() as session:
         document = service.create_document(session, body)
         session.flush()
-        return _document_out(session, document.id)
+        return document_out(session, document.id)
 
 
-@router.get("/{document_id}", summary="查看文件及其任务草稿")
+@router.post(
+    "/upload",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    summary="上传通知文件（txt、docx、pdf、ofd），解析为任务草稿；同一文件重复上传返回原文件",
+)
+async def upload_document(
+    request: Request, sessions: SessionsDep, settings: SettingsDep, response: Response
+) -> DocumentOut:
+    _refuse_oversize(request, settings)
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        message = "请选择要上传的文件（字段名 file）。"
+        raise HTTPException(422, {"code": "no_file", "message": message})
+    data = await upload.read(settings.max_upload_bytes + 1)
+    return await _take_in(sessions, data, upload.filename or "", "upload", settings, response)
+
+
+@router.post(
+    "/text",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    summary="粘贴通知全文，解析为任务草稿",
+)
+async def paste_text(
+    body: TextIn, sessions: SessionsDep, settings: SettingsDep, response: Response
+) -> DocumentOut:
+    data = body.text.encode("utf-8")
+    return await _take_in(sessions, data, body.filename, "text", settings, response)
+
+
+@router.get("/{document_id}", summary="查看文件及其任务草稿、警告和更正对比")
 def get_document(document_id: str, sessions: SessionsDep) -> DocumentOut:
-    with sessions() as session:
-        try:
-            return _document_out(session, document_id)
-        except NotFound:
-            raise _not_found(document_id) from None
+    return _read_document(sessions, document_id)
 
 
-@router.post("/{document_id}/publish", summary="发布文件：每项任务发出 task.defined 事件")
+@router.patch("/{document_id}/tasks/{position}", summary="修改草稿中的一项任务")
+def edit_task(
+    document_id: str, position: int, body: DraftTaskPatch, sessions: SessionsDep
+) -> DocumentOut:
+    try:
+        with sessions.begin() as session:
+            service.edit_task(session, document_id, position, body)
+    except (NotFound, Refused) as exc:
+        raise _http_error(exc) from None
+    return _read_document(sessions, document_id)
+
+
+@router.post("/{document_id}/publish", summary="发布：每项任务发出 task.defined 事件")
 def publish_document(document_id: str, sessions: SessionsDep) -> PublishOut:
-    with sessions.begin() as session:
-        try:
+    try:
+        with sessions.begin() as session:
             count = service.publish_document(session, document_id)
-        except NotFound:
-            raise _not_found(document_id) from None
+    except (NotFound, Refused) as exc:
+        raise _http_error(exc) from None
     return PublishOut(document_id=document_id, published_tasks=count)
 
 
-def _document_out(session: Session, document_id: str) -> DocumentOut:
-    document = service.get_document(session, document_id)
-    tasks = [
-        DraftTaskIn.model_validate(t, from_attributes=True)
-        for t in service.draft_tasks(session, document_id)
-    ]
-    return DocumentOut(
-        id=document.id,
-        title=document.title,
-        doc_number=document.doc_number,
-        year=document.year,
-        status=document.status,
-        created_at=document.created_at,
-        published_at=document.published_at,
-        tasks=tasks,
-    )
+@oa_router.post(
+    "/documents",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DocumentOut,
+    summary="OA 系统推送通知文件（原始字节，HMAC-SHA256 签名）",
+)
+async def oa_push(
+    request: Request, sessions: SessionsDep, settings: SettingsDep, response: Response
+) -> Any:
+    secret = settings.oa_webhook_secret
+    if secret is None:
+        message = "未配置 OA 推送密钥（DUBAN_INTAKE_OA_WEBHOOK_SECRET），推送接口未启用。"
+        raise HTTPException(503, message)
+    _refuse_oversize(request, settings)
+    body = await request.body()
+    try:
+        signing.verify(
+            secret.get_secret_value(),
+            request.headers.get("x-duban-timestamp"),
+            request.headers.get("x-duban-signature"),
+            body,
+            time.time(),
+            settings.oa_replay_window_s,
+        )
+    except signing.BadSignature as exc:
+        raise HTTPException(401, f"推送未通过验证：{exc}") from None
+    filename = unquote(request.headers.get("x-duban-filename", ""))
+    return await _take_in(sessions, body, filename, "oa", settings, response)

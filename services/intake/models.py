@@ -1,11 +1,11 @@
-"""Intake's tables: documents and the draft tasks read from them."""
+"""Intake's tables: documents (with what was read from them) and their draft tasks."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -20,6 +20,9 @@ class Base(DeclarativeBase):
 
 
 class Document(Base):
+    """A notice as received. ``sha256`` makes a re-upload of the same bytes the same document;
+    ``supersedes_id`` links a corrected notice to the published one it replaces."""
+
     __tablename__ = "document"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -29,15 +32,34 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    filename: Mapped[str | None] = mapped_column(String(300))
+    format: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20), default="api")
+    kind: Mapped[str] = mapped_column(String(20), default="notice")
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_date: Mapped[date | None] = mapped_column(Date)
+    recipients: Mapped[str | None] = mapped_column(Text)
+    reporting_requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reporting_rounds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    supersedes_id: Mapped[str | None] = mapped_column(String(36))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DraftTask(Base):
+    """One task of a document as the reviewer will publish it. ``task_id`` is the task's
+    lasting identity: a corrected notice reuses the ids of the tasks it corrects."""
+
     __tablename__ = "draft_task"
     __table_args__ = (UniqueConstraint("document_id", "position"),)
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
+    task_id: Mapped[str] = mapped_column(String(80))
     number: Mapped[str] = mapped_column(String(40))
     path: Mapped[list[str]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text)
@@ -46,3 +68,5 @@ class DraftTask(Base):
     responsible_units: Mapped[list[str]] = mapped_column(JSON, default=list)
     cooperating_units: Mapped[list[str]] = mapped_column(JSON, default=list)
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

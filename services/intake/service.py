@@ -1,16 +1,28 @@
-"""Intake's logic. Takes a session, never commits: the API owns the transaction."""
+"""Intake's logic: take in a notice, keep its draft, publish it. Takes a session, never
+commits: the API owns the transaction, so a failure anywhere stores nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.intake import changes
 from services.intake.models import Document, DraftTask
-from shared.contracts.intake import Deadline, DocumentPublishedV1, TaskDefinedV1
+from services.intake.parsing import ParsedNotice, parse_notice
+from services.intake.readers import read_document
+from shared.contracts.intake import (
+    Deadline,
+    DocumentPublishedV1,
+    Target,
+    TaskDefinedV1,
+    TaskWithdrawnV1,
+)
 from shared.messaging.outbox import add_event
 
 
@@ -23,6 +35,21 @@ class DraftTaskIn(BaseModel):
     responsible_units: list[str] = Field(default_factory=list, description="责任单位")
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位")
     deadlines: list[Deadline] = Field(default_factory=list, description="时间节点")
+    targets: list[Target] = Field(default_factory=list, description="量化目标")
+
+
+class DraftTaskPatch(BaseModel):
+    """Only the fields given are changed."""
+
+    number: str | None = Field(None, min_length=1, max_length=40)
+    path: list[str] | None = None
+    text: str | None = Field(None, min_length=1)
+    leaders: list[str] | None = None
+    lead_units: list[str] | None = None
+    responsible_units: list[str] | None = None
+    cooperating_units: list[str] | None = None
+    deadlines: list[Deadline] | None = None
+    targets: list[Target] | None = None
 
 
 class DocumentIn(BaseModel):
@@ -33,7 +60,11 @@ class DocumentIn(BaseModel):
 
 
 class NotFound(LookupError):
-    """No such document."""
+    """No such document or task."""
+
+
+class Refused(ValueError):
+    """The request is understood but not allowed now; the message tells the clerk why."""
 
 
 def create_document(session: Session, draft: DocumentIn) -> Document:
@@ -46,22 +77,96 @@ def create_document(session: Session, draft: DocumentIn) -> Document:
         created_at=datetime.now(UTC),
     )
     session.add(document)
-    for position, task in enumerate(draft.tasks, start=1):
-        session.add(
-            DraftTask(
-                id=f"{document.id}-{position:03d}",
-                document_id=document.id,
-                position=position,
-                **task.model_dump(mode="json"),
-            )
-        )
+    _add_tasks(session, document, [t.model_dump(mode="json") for t in draft.tasks])
     return document
+
+
+def ingest(
+    session: Session, data: bytes, filename: str, source: str, max_bytes: int
+) -> tuple[Document, bool]:
+    """Read and parse a file into a draft. The same bytes give the same document (False)."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalar(select(Document).where(Document.sha256 == digest))
+    if existing is not None:
+        return existing, False
+    extracted = read_document(data, filename, max_bytes=max_bytes)
+    parsed = parse_notice(extracted.text, file=filename)
+    document = _document_from(parsed, digest, filename, extracted.format, source)
+    session.add(document)
+    tasks = _add_tasks(session, document, [_task_fields(t) for t in parsed.tasks])
+    _link_to_previous(session, document, tasks)
+    return document, True
+
+
+def _document_from(
+    parsed: ParsedNotice, digest: str, filename: str, fmt: str, source: str
+) -> Document:
+    return Document(
+        id=str(uuid.uuid4()),
+        title=parsed.title or filename or "未命名文件",
+        doc_number=parsed.doc_number,
+        year=parsed.year,
+        status="draft",
+        created_at=datetime.now(UTC),
+        sha256=digest,
+        filename=filename or None,
+        format=fmt,
+        source=source,
+        kind=parsed.kind,
+        issuer=parsed.issuer,
+        issued_date=date.fromisoformat(parsed.issued_date) if parsed.issued_date else None,
+        recipients=parsed.recipients,
+        reporting_requirements=parsed.reporting_requirements,
+        reporting_rounds=[r.model_dump() for r in parsed.reporting_rounds],
+        targets=[t.model_dump() for t in parsed.targets],
+        warnings=[w.model_dump() for w in parsed.warnings],
+    )
+
+
+def _task_fields(task: Any) -> dict[str, Any]:
+    fields = task.model_dump(include=set(DraftTaskIn.model_fields) | {"units"})
+    fields["deadlines"] = [
+        Deadline.model_validate(d).model_dump(mode="json") for d in fields["deadlines"]
+    ]
+    fields["targets"] = [Target.model_validate(t).model_dump() for t in fields["targets"]]
+    return fields
+
+
+def _add_tasks(session: Session, document: Document, rows: list[dict[str, Any]]) -> list[DraftTask]:
+    tasks = []
+    for position, fields in enumerate(rows, start=1):
+        row_id = f"{document.id}-{position:03d}"
+        task = DraftTask(
+            id=row_id, task_id=row_id, document_id=document.id, position=position, **fields
+        )
+        session.add(task)
+        tasks.append(task)
+    return tasks
+
+
+def _link_to_previous(session: Session, document: Document, tasks: list[DraftTask]) -> None:
+    """A corrected notice (same 文号, or same title and year) supersedes the published one."""
+    if document.kind != "notice":
+        return
+    query = select(Document).where(Document.status == "published", Document.kind == "notice")
+    if document.doc_number:
+        query = query.where(Document.doc_number == document.doc_number)
+    else:
+        query = query.where(Document.title == document.title, Document.year == document.year)
+    previous = session.scalar(query.order_by(Document.revision.desc()).limit(1))
+    if previous is None:
+        return
+    old_tasks = draft_tasks(session, previous.id)
+    changes.carry_over_ids(old_tasks, tasks)
+    document.supersedes_id = previous.id
+    document.revision = previous.revision + 1
+    document.changes = changes.diff_tasks(old_tasks, tasks)
 
 
 def get_document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None:
-        raise NotFound(document_id)
+        raise NotFound(f"找不到文件 {document_id}")
     return document
 
 
@@ -75,33 +180,73 @@ def draft_tasks(session: Session, document_id: str) -> list[DraftTask]:
     )
 
 
+def list_documents(session: Session) -> list[Document]:
+    return list(session.scalars(select(Document).order_by(Document.created_at.desc())))
+
+
+def edit_task(
+    session: Session, document_id: str, position: int, patch: DraftTaskPatch
+) -> DraftTask:
+    document = get_document(session, document_id)
+    if document.status != "draft":
+        raise Refused("文件已发布，不能再修改草稿；如需更正，请上传更正后的通知。")
+    task = session.scalar(
+        select(DraftTask).where(
+            DraftTask.document_id == document_id, DraftTask.position == position
+        )
+    )
+    if task is None:
+        raise NotFound(f"文件中没有第 {position} 项任务")
+    for name, value in patch.model_dump(exclude_unset=True, mode="json").items():
+        if value is not None:
+            setattr(task, name, value)
+    if document.supersedes_id:
+        session.flush()
+        old = draft_tasks(session, document.supersedes_id)
+        document.changes = changes.diff_tasks(old, draft_tasks(session, document_id))
+    return task
+
+
 def publish_document(session: Session, document_id: str) -> int:
     """Publish once: a second call finds the document published and emits nothing."""
     document = get_document(session, document_id)
-    if document.status == "published":
+    if document.status != "draft":
         return 0
+    if document.kind != "notice":
+        raise Refused("这是工作报告，不是任务分解通知，不能直接发布；请据此起草任务分解通知。")
     tasks = draft_tasks(session, document_id)
-    for task in tasks:
-        add_event(session, _task_defined(task))
-    add_event(
-        session,
-        DocumentPublishedV1(
-            document_id=document.id,
-            doc_number=document.doc_number,
-            title=document.title,
-            year=document.year,
-            task_count=len(tasks),
-        ),
-    )
+    _check_publishable(tasks)
+    skip = changes.unchanged_ids(document.changes, tasks) if document.changes else set()
+    published = [t for t in tasks if t.task_id not in skip]
+    for task in published:
+        add_event(session, _task_defined(task, document))
+    for gone in (document.changes or {}).get("removed", []):
+        add_event(
+            session,
+            TaskWithdrawnV1(
+                task_id=gone["task_id"],
+                document_id=document.id,
+                reason=f"更正后的通知删除了第 {gone['number']} 项任务",
+            ),
+        )
+    add_event(session, _document_published(document, len(tasks)))
+    if document.supersedes_id:
+        get_document(session, document.supersedes_id).status = "superseded"
     document.status = "published"
     document.published_at = datetime.now(UTC)
-    return len(tasks)
+    return len(published)
 
 
-def _task_defined(task: DraftTask) -> TaskDefinedV1:
+def _check_publishable(tasks: list[DraftTask]) -> None:
+    orphans = [t.number for t in tasks if not (t.lead_units or t.responsible_units)]
+    if orphans:
+        raise Refused(f"以下任务没有牵头单位或责任单位，请补充后再发布：{'、'.join(orphans)}")
+
+
+def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
     return TaskDefinedV1(
-        task_id=task.id,
-        document_id=task.document_id,
+        task_id=task.task_id,
+        document_id=document.id,
         number=task.number,
         path=task.path,
         text=task.text,
@@ -110,4 +255,21 @@ def _task_defined(task: DraftTask) -> TaskDefinedV1:
         responsible_units=task.responsible_units,
         cooperating_units=task.cooperating_units,
         deadlines=[Deadline.model_validate(d) for d in task.deadlines],
+        targets=[Target.model_validate(t) for t in task.targets],
+        year=document.year,
+        revision=document.revision,
+    )
+
+
+def _document_published(document: Document, task_count: int) -> DocumentPublishedV1:
+    return DocumentPublishedV1(
+        document_id=document.id,
+        doc_number=document.doc_number,
+        title=document.title,
+        year=document.year,
+        task_count=task_count,
+        issuer=document.issuer,
+        issued_date=document.issued_date,
+        reporting_dates=[r["date"] for r in document.reporting_rounds],
+        supersedes=document.supersedes_id,
     )

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from services.intake.api import router
+from services.intake.api import oa_router, router
 from services.intake.models import metadata
 from shared.service import ServiceSpec
 
@@ -11,5 +11,5 @@ SPEC = ServiceSpec(
     title="文件接收与任务分解",
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=[router, oa_router],
 )

@@ -8,10 +8,15 @@ contract is a new class with VERSION + 1, published beside the old one until con
 from __future__ import annotations
 
 from shared.contracts.envelope import Envelope, Event
-from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1
+from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
 from shared.contracts.tasks import TaskRegisteredV1
 
-EVENTS: tuple[type[Event], ...] = (TaskDefinedV1, DocumentPublishedV1, TaskRegisteredV1)
+EVENTS: tuple[type[Event], ...] = (
+    TaskDefinedV1,
+    TaskWithdrawnV1,
+    DocumentPublishedV1,
+    TaskRegisteredV1,
+)
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}
 

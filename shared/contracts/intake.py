@@ -13,6 +13,16 @@ from shared.contracts.envelope import Event
 class Deadline(BaseModel):
     phrase: str = Field(description="the words of the notice, e.g. 6月底前")
     date: dt.date | None = Field(description="the ISO date it means; null if it could not be dated")
+    about: str = Field("", description="what must happen by then, when the parser could tell")
+
+
+class Target(BaseModel):
+    phrase: str = Field(description="the words of the notice, e.g. 新增就业7400人以上")
+    subject: str = Field("", description="what is measured, when the parser could tell")
+    comparator: str = Field("=", description="≥, ≤, = or ≈")
+    value: float
+    value_max: float | None = Field(None, description="upper bound of a range (3-5万人)")
+    unit: str = Field("", description="亿元, %, 人, 家, …")
 
 
 class TaskDefinedV1(Event):
@@ -34,6 +44,9 @@ class TaskDefinedV1(Event):
     responsible_units: list[str] = Field(default_factory=list, description="责任单位")
     cooperating_units: list[str] = Field(default_factory=list, description="配合/协办单位")
     deadlines: list[Deadline] = Field(default_factory=list, description="时间节点")
+    targets: list[Target] = Field(default_factory=list, description="量化目标")
+    year: int | None = Field(None, description="the work year of the notice")
+    revision: int = Field(1, ge=1, description="1 when first published; +1 per corrected notice")
 
 
 class DocumentPublishedV1(Event):
@@ -49,3 +62,24 @@ class DocumentPublishedV1(Event):
     title: str
     year: int | None = None
     task_count: int = Field(ge=0)
+    issuer: str | None = Field(None, description="发文机关")
+    issued_date: dt.date | None = Field(None, description="成文日期")
+    reporting_dates: list[dt.date] = Field(
+        default_factory=list, description="dates by which units report progress (报送进展)"
+    )
+    supersedes: str | None = Field(
+        None, description="the earlier published document this corrected notice replaces"
+    )
+
+
+class TaskWithdrawnV1(Event):
+    """A corrected notice no longer contains a task its earlier version defined."""
+
+    TYPE: ClassVar[str] = "task.withdrawn"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "intake"
+    KEY_FIELD: ClassVar[str] = "task_id"
+
+    task_id: str
+    document_id: str = Field(description="the corrected document that withdrew it")
+    reason: str = Field("", description="why, in words for the bureau")

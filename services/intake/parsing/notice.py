@@ -1,0 +1,129 @@
+"""Entry point: ``parse_notice(text)`` → :class:`ParsedNotice`.
+
+Text is normalised, the header read, the outline built and the tasks taken from it. A
+narrative report is recognised and handed to :mod:`report`; anything else that has no
+task structure is refused with a :class:`ParseError` a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import re
+
+from services.intake.parsing.directory import UnitDirectory, apply_directory
+from services.intake.parsing.errors import ParseError
+from services.intake.parsing.header import parse_header, reporting_phrases, reporting_rounds
+from services.intake.parsing.model import ParsedNotice, ParsedTask, ParseWarning
+from services.intake.parsing.report import looks_like_report, parse_report
+from services.intake.parsing.structure import build_outline
+from services.intake.parsing.table import find_table, parse_table
+from services.intake.parsing.tasks import (
+    assemble_task,
+    attach_inline_labels,
+    build_task,
+    select_task_nodes,
+)
+from services.intake.parsing.text import normalise
+
+MAX_CHARS = 2_000_000
+
+
+def _check_input(text: object) -> str:
+    if not isinstance(text, str):
+        raise ParseError("输入不是文本，请上传文字版的通知。")
+    if len(text) > MAX_CHARS:
+        raise ParseError("文本过长，超出单个通知的合理长度，请检查上传的文件。")
+    if not text.strip():
+        raise ParseError("文本为空，请上传包含任务分解内容的通知。")
+    if "\x00" in text or _control_ratio(text) > 0.05:
+        raise ParseError("文本含有大量乱码或二进制内容，请上传文字版的通知。")
+    return text
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    return bad / len(sample)
+
+
+def parse_notice(
+    text: str, *, file: str = "", directory: UnitDirectory | None = None
+) -> ParsedNotice:
+    """Parse a task-decomposition notice (or recognise a narrative report).
+
+    With a ``directory`` the units are resolved against it and unknown names warned about.
+    Raises :class:`ParseError` for empty or binary text and for text that is neither a
+    notice with tasks nor a report.
+    """
+    lines = [line.strip() for line in normalise(_check_input(text)).split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ParseError("文本为空，请上传包含任务分解内容的通知。")
+    header = parse_header(lines, [])
+    body = lines[header.body_start :]
+    warnings: list[ParseWarning] = []
+    table = find_table(body)
+    if table:
+        rows = parse_table(body, *table)
+        tasks = [
+            assemble_task(row.number, row.path, row.text, row.labels, [], header.year, warnings)
+            for row in rows
+        ]
+        preamble = body[: table[0]]
+    else:
+        outline = build_outline(body)
+        attach_inline_labels(outline.nodes)
+        nodes = select_task_nodes(outline.nodes)
+        tasks = [build_task(node, header.year, warnings) for node in nodes]
+        preamble = outline.preamble
+    if not tasks:
+        if looks_like_report(lines):
+            return parse_report(lines, file)
+        raise ParseError("未找到带有牵头单位或责任单位的编号任务，这份文本不像任务分解通知。")
+    phrases = reporting_phrases(preamble)
+    notice = ParsedNotice(
+        file=file,
+        kind="notice",
+        doc_number=header.doc_number,
+        issuer=header.issuer,
+        title=header.title,
+        issued_date=header.issued_date,
+        year=header.year,
+        recipients=header.recipients,
+        reporting_requirements=phrases,
+        reporting_rounds=reporting_rounds(phrases, header.year),
+        task_count=len(tasks),
+        tasks=tasks,
+        warnings=warnings,
+    )
+    notice.warnings.extend(_document_warnings(notice))
+    return apply_directory(notice, directory) if directory else notice
+
+
+def _document_warnings(notice: ParsedNotice) -> list[ParseWarning]:
+    """Warnings about the whole document: no year, a unit spelt two ways."""
+    out: list[ParseWarning] = []
+    if notice.year is None:
+        out.append(
+            ParseWarning(code="NO_YEAR", message="未能确定任务年度，时间节点无法换算成日期。")
+        )
+    for first, second in _spelling_variants(notice.tasks):
+        out.append(
+            ParseWarning(
+                code="UNIT_VARIANT",
+                message=f"同一单位可能有两种写法：“{first}”与“{second}”，请统一。",
+            )
+        )
+    return out
+
+
+def _spelling_variants(tasks: list[ParsedTask]) -> list[tuple[str, str]]:
+    """Pairs of unit names equal up to 和/与/及 or one inserted prefix character."""
+    names = sorted({ref.name for task in tasks for ref in task.units})
+    keyed: dict[str, str] = {}
+    pairs: list[tuple[str, str]] = []
+    for name in names:
+        key = re.sub(r"[和与及]", "", name)
+        if key in keyed and keyed[key] != name:
+            pairs.append((keyed[key], name))
+        keyed.setdefault(key, name)
+    return pairs

@@ -1,0 +1,188 @@
+"""From outline nodes to tasks: which nodes are tasks, and what each task holds.
+
+A node is a task when label lines follow it. Items of the same numbering style placed
+among labelled ones are tasks too, even when a clerk forgot their labels (they get a
+warning); sections after the last labelled item ("工作要求") are not tasks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from services.intake.parsing.dates import bare_month, find_deadlines
+from services.intake.parsing.labels import LabelValue, split_inline, split_trailing
+from services.intake.parsing.model import Deadline, ParsedTask, ParseWarning, UnitRef
+from services.intake.parsing.structure import Node
+from services.intake.parsing.targets import find_targets
+from services.intake.parsing.units import expand_prefixes, is_group, split_people, split_units
+
+_ROLE_OF = {
+    "lead_units": "lead",
+    "responsible_units": "responsible",
+    "cooperating_units": "cooperating",
+}
+
+
+def attach_inline_labels(nodes: list[Node]) -> None:
+    """Move a trailing "（牵头单位：…）" block of a node's text into its labels."""
+    for node in nodes:
+        if node.labels:
+            continue
+        if node.content:
+            node.content[-1], found = split_inline(node.content[-1])
+        else:
+            node.numbered.rest, found = split_inline(node.numbered.rest)
+        if not found and node.content:
+            node.content[-1], found = split_trailing(node.content[-1])
+        elif not found:
+            node.numbered.rest, found = split_trailing(node.numbered.rest)
+        node.labels.extend(found)
+
+
+def select_task_nodes(nodes: list[Node]) -> list[Node]:
+    """Labelled nodes, plus unlabelled leaves of the dominant style between them."""
+    labelled = [node for node in nodes if node.labels]
+    if not labelled:
+        return []
+    dominant = Counter(node.numbered.style for node in labelled).most_common(1)[0][0]
+    last = nodes.index(labelled[-1])
+    return [
+        node
+        for index, node in enumerate(nodes)
+        if node.labels or (index < last and node.numbered.style == dominant and not node.children)
+    ]
+
+
+def _number_and_text(node: Node) -> tuple[str, list[str], str]:
+    """Number, path and text; a labelled section heading ("一、总体目标") is its own number."""
+    rest = node.numbered.rest
+    is_section_title = node.depth == 0 and node.content and "。" not in rest and len(rest) <= 20
+    if is_section_title:
+        return rest, [*node.path, node.numbered.line], "".join(node.content)
+    number = node.numbered.label.rstrip("、.．")
+    return number, node.path, rest + "".join(node.content)
+
+
+def _fill_labels(
+    task: ParsedTask, labels: list[LabelValue], year: int | None, warnings: list[ParseWarning]
+) -> None:
+    for label in labels:
+        if label.field == "leaders":
+            task.leaders.extend(split_people(label.value))
+        elif label.field == "contacts":
+            task.contacts.extend(split_people(label.value))
+        elif label.field == "deadline":
+            task.deadlines.extend(_label_deadlines(task.number, label.value, year, warnings))
+        else:
+            getattr(task, label.field).extend(split_units(label.value))
+
+
+def _label_deadlines(
+    number: str, value: str, year: int | None, warnings: list[ParseWarning]
+) -> list[Deadline]:
+    found = [m for m in find_deadlines(value, year) if m.date]
+    month = None if found else bare_month(value, year)
+    if month and month.date:
+        found = [month]
+    if found:
+        return [Deadline(phrase=m.phrase, date=m.date.isoformat(), about="完成时限") for m in found]
+    warnings.append(
+        ParseWarning(
+            code="UNDATED_DEADLINE",
+            task=number,
+            message=f"完成时限“{value}”无法换算成日期，请人工确认。",
+        )
+    )
+    return [Deadline(phrase=value, date=None, about="完成时限")]
+
+
+def text_deadlines(text: str, year: int | None) -> list[Deadline]:
+    """Deadlines in a task text, each with the clause it governs as ``about``."""
+    out: list[Deadline] = []
+    for match in find_deadlines(text, year):
+        out.append(
+            Deadline(
+                phrase=match.phrase,
+                date=match.date.isoformat() if match.date else None,
+                about=_clause(text, match.start, match.end),
+            )
+        )
+    return out
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(ch, 0, start) for ch in "，。；;,") + 1
+    rights = [i for i in (text.find(ch, end) for ch in "，。；;,") if i >= 0]
+    right = min(rights) if rights else len(text)
+    return (text[left:start] + text[end:right]).strip("，。 ")
+
+
+def normalised_units(task: ParsedTask) -> list[UnitRef]:
+    """Units with the shared prefix made explicit, in role order, groups marked."""
+    refs: list[UnitRef] = []
+    for field, role in _ROLE_OF.items():
+        names = getattr(task, field)
+        for verbatim, name in zip(names, expand_prefixes(names), strict=True):
+            refs.append(
+                UnitRef(
+                    name=name,
+                    verbatim=verbatim,
+                    role=role,  # type: ignore[arg-type]
+                    is_group=is_group(name),
+                )
+            )
+    return refs
+
+
+def build_task(node: Node, year: int | None, warnings: list[ParseWarning]) -> ParsedTask:
+    """One task from one node: fields from labels, deadlines and targets from its text."""
+    number, path, text = _number_and_text(node)
+    return assemble_task(number, path, text, node.labels, node.unknown_labels, year, warnings)
+
+
+def assemble_task(
+    number: str,
+    path: list[str],
+    text: str,
+    labels: list[LabelValue],
+    unknown: list[str],
+    year: int | None,
+    warnings: list[ParseWarning],
+) -> ParsedTask:
+    """A task from its parts, whatever the layout (label lines, inline labels or a table)."""
+    task = ParsedTask(number=number, path=path, text=text)
+    _fill_labels(task, labels, year, warnings)
+    task.deadlines = text_deadlines(text, year) + task.deadlines
+    task.targets = find_targets(text)
+    task.units = normalised_units(task)
+    _task_warnings(task, unknown, warnings)
+    return task
+
+
+def _task_warnings(task: ParsedTask, unknown: list[str], warnings: list[ParseWarning]) -> None:
+    if not task.lead_units and not task.responsible_units:
+        warnings.append(
+            ParseWarning(
+                code="NO_LEAD_UNIT",
+                task=task.number,
+                message=f"第{task.number}项任务没有牵头单位或责任单位，请补充。",
+            )
+        )
+    for label in unknown:
+        if label:
+            warnings.append(
+                ParseWarning(
+                    code="UNKNOWN_LABEL",
+                    task=task.number,
+                    message=f"第{task.number}项任务中的“{label}”不是已知的栏目，请确认。",
+                )
+            )
+    for deadline in task.deadlines:
+        if deadline.date is None and deadline.about != "完成时限":
+            warnings.append(
+                ParseWarning(
+                    code="UNDATED_DEADLINE",
+                    task=task.number,
+                    message=f"时间节点“{deadline.phrase}”无法换算成日期（缺少年份）。",
+                )
+            )
