@@ -74,8 +74,9 @@ def cmd_parse(args: argparse.Namespace, _settings: Settings) -> int:
 
     path = Path(args.file)
     try:
-        extracted = read_document(path.read_bytes(), path.name,
-                                  max_bytes=intake_settings().max_upload_bytes)
+        extracted = read_document(
+            path.read_bytes(), path.name, max_bytes=intake_settings().max_upload_bytes
+        )
         parsed = parse_notice(extracted.text, file=path.name)
     except (ReadError, ParseError) as exc:
         print(f"{path.name}: {getattr(exc, 'message', exc)}", file=sys.stderr)

@@ -6,15 +6,43 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.intake.parsing import ParseError, ParsedNotice, parse_notice
+from services.intake.parsing import ParsedNotice, ParseError, parse_notice
 from services.intake.readers import ReadError, read_document
 
-NOTICE_WORDS = st.sampled_from([
-    "一、", "（一）", "1.", "2、", "（3）", "责任领导：", "牵头单位：", "责任单位：", "配合单位：",
-    "完成时限：", "县发改委", "、", "，", "。", "\n", "6月底前", "年底前", "增长6%左右",
-    "3000人以上", "关于印发", "的通知", "青政〔2026〕3号", "各乡镇人民政府：", "“十一”前",
-    "— 1 —", "  ", "\u3000", "：", "|", "\t",
-])
+NOTICE_WORDS = st.sampled_from(
+    [
+        "一、",
+        "（一）",
+        "1.",
+        "2、",
+        "（3）",
+        "责任领导：",
+        "牵头单位：",
+        "责任单位：",
+        "配合单位：",
+        "完成时限：",
+        "县发改委",
+        "、",
+        "，",
+        "。",
+        "\n",
+        "6月底前",
+        "年底前",
+        "增长6%左右",
+        "3000人以上",
+        "关于印发",
+        "的通知",
+        "青政〔2026〕3号",
+        "各乡镇人民政府：",
+        "“十一”前",
+        "— 1 —",
+        "  ",
+        "\u3000",
+        "：",
+        "|",
+        "\t",
+    ]
+)
 NOTICE_LIKE = st.lists(st.one_of(NOTICE_WORDS, st.text(max_size=8)), max_size=80).map("".join)
 
 
