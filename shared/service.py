@@ -47,6 +47,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
     jobs: Sequence[Job] = ()
+    exception_handlers: Mapping[type[Exception], Callable[..., Any]] = field(default_factory=dict)
 
 
 class ServiceRuntime:

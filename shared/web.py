@@ -57,6 +57,8 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.state.runtime = runtime
     for router in spec.routers:
         app.include_router(router)
+    for exception, handler in spec.exception_handlers.items():
+        app.add_exception_handler(exception, handler)
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")
     app.add_api_route("/readyz", readyz, tags=["运维"], summary="就绪检查：数据库与消息总线")
     app.add_api_route("/metrics", metrics, tags=["运维"], summary="Prometheus 指标")

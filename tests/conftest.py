@@ -100,3 +100,17 @@ def production_settings(
 def settings(request: pytest.FixtureRequest) -> Settings:
     """Runs a test on SQLite + in-process bus, and on PostgreSQL + Kafka."""
     return request.getfixturevalue(f"{request.param}_settings")
+
+
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
+@pytest.fixture
+def admin_headers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The tasks service's bootstrap admin token, set for this test only."""
+    from services.tasks.settings import tasks_settings
+
+    monkeypatch.setenv("DUBAN_TASKS_ADMIN_TOKEN", ADMIN_TOKEN)
+    tasks_settings.cache_clear()
+    yield {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    tasks_settings.cache_clear()

@@ -94,7 +94,7 @@ def test_duban_serve_runs_one_service_on_postgresql_and_kafka(
     process = start(["serve", "tasks", "--port", str(port)], env)
     try:
         wait_healthy(port, ["/healthz", "/readyz"], 60.0)
-        assert httpx.get(f"http://127.0.0.1:{port}/tasks").json() == []
+        assert httpx.get(f"http://127.0.0.1:{port}/tasks").status_code == 401
         assert "duban_events_published_total" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
     finally:
         output = stop(process)

@@ -35,7 +35,9 @@ NOTICE = {
 }
 
 
-def test_an_event_crosses_all_four_services(settings: Settings) -> None:
+def test_an_event_crosses_all_four_services(
+    settings: Settings, admin_headers: dict[str, str]
+) -> None:
     runtime = Runtime(settings)
     with TestClient(runtime.create_app()) as client:
         created = client.post("/intake/documents", json=NOTICE)
@@ -45,7 +47,9 @@ def test_an_event_crosses_all_four_services(settings: Settings) -> None:
         assert published.json()["published_tasks"] == 2
 
         def tasks() -> list[dict]:
-            return client.get("/tasks/tasks", params={"document_id": document_id}).json()
+            return client.get(
+                "/tasks/tasks", params={"document_id": document_id}, headers=admin_headers
+            ).json()
 
         wait_until(lambda: len(tasks()) == 2, what="tasks to register both tasks")
         assert [t["number"] for t in tasks()] == ["（一）", "（二）"]

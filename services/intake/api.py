@@ -6,7 +6,7 @@ import time
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from shared.web import SessionsDep
 router = APIRouter(prefix="/documents", tags=["文件"])
 oa_router = APIRouter(prefix="/oa", tags=["OA 对接"])
 SettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
+Government = Annotated[str, Query(max_length=64, description="政府（租户）标识")]
 
 
 class TextIn(BaseModel):
@@ -43,12 +44,19 @@ def _http_error(exc: Exception) -> HTTPException:
 
 
 def _ingest(
-    sessions: sessionmaker[Session], data: bytes, filename: str, source: str, max_bytes: int
+    sessions: sessionmaker[Session],
+    data: bytes,
+    filename: str,
+    source: str,
+    max_bytes: int,
+    government: str,
 ) -> tuple[str, bool]:
     for attempt in range(2):
         try:
             with sessions.begin() as session:
-                document, created = service.ingest(session, data, filename, source, max_bytes)
+                document, created = service.ingest(
+                    session, data, filename, source, max_bytes, government
+                )
                 return document.id, created
         except IntegrityError:
             if attempt:  # the same bytes were stored by a parallel upload: read them back
@@ -63,10 +71,11 @@ async def _take_in(
     source: str,
     settings: IntakeSettings,
     response: Response,
+    government: str,
 ) -> DocumentOut:
     try:
         document_id, created = await run_in_threadpool(
-            _ingest, sessions, data, filename, source, settings.max_upload_bytes
+            _ingest, sessions, data, filename, source, settings.max_upload_bytes, government
         )
     except (ReadError, ParseError) as exc:
         raise _http_error(exc) from None
@@ -110,7 +119,11 @@ def create_document(body: DocumentIn, sessions: SessionsDep) -> DocumentOut:
     summary="上传通知文件（txt、docx、pdf、ofd），解析为任务草稿；同一文件重复上传返回原文件",
 )
 async def upload_document(
-    request: Request, sessions: SessionsDep, settings: SettingsDep, response: Response
+    request: Request,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    response: Response,
+    government: Government = "default",
 ) -> DocumentOut:
     _refuse_oversize(request, settings)
     form = await request.form()
@@ -119,7 +132,8 @@ async def upload_document(
         message = "请选择要上传的文件（字段名 file）。"
         raise HTTPException(422, {"code": "no_file", "message": message})
     data = await upload.read(settings.max_upload_bytes + 1)
-    return await _take_in(sessions, data, upload.filename or "", "upload", settings, response)
+    name = upload.filename or ""
+    return await _take_in(sessions, data, name, "upload", settings, response, government)
 
 
 @router.post(
@@ -129,10 +143,14 @@ async def upload_document(
     summary="粘贴通知全文，解析为任务草稿",
 )
 async def paste_text(
-    body: TextIn, sessions: SessionsDep, settings: SettingsDep, response: Response
+    body: TextIn,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    response: Response,
+    government: Government = "default",
 ) -> DocumentOut:
     data = body.text.encode("utf-8")
-    return await _take_in(sessions, data, body.filename, "text", settings, response)
+    return await _take_in(sessions, data, body.filename, "text", settings, response, government)
 
 
 @router.get("/{document_id}", summary="查看文件及其任务草稿、警告和更正对比")
@@ -189,4 +207,5 @@ async def oa_push(
     except signing.BadSignature as exc:
         raise HTTPException(401, f"推送未通过验证：{exc}") from None
     filename = unquote(request.headers.get("x-duban-filename", ""))
-    return await _take_in(sessions, body, filename, "oa", settings, response)
+    government = request.headers.get("x-duban-government", "default")[:64]
+    return await _take_in(sessions, body, filename, "oa", settings, response, government)

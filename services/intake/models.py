@@ -24,15 +24,17 @@ class Document(Base):
     ``supersedes_id`` links a corrected notice to the published one it replaces."""
 
     __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("government_id", "sha256"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    government_id: Mapped[str] = mapped_column(String(64), default="default")
     title: Mapped[str] = mapped_column(String(500))
     doc_number: Mapped[str | None] = mapped_column(String(100))
     year: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str | None] = mapped_column(String(64))
     filename: Mapped[str | None] = mapped_column(String(300))
     format: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20), default="api")

@@ -53,6 +53,7 @@ class DraftTaskPatch(BaseModel):
 
 
 class DocumentIn(BaseModel):
+    government_id: str = Field("default", max_length=64, description="政府（租户）标识")
     title: str = Field(min_length=1, max_length=500, description="文件标题")
     doc_number: str | None = Field(None, max_length=100, description="文号")
     year: int | None = Field(None, ge=2000, le=2100, description="年度")
@@ -82,16 +83,24 @@ def create_document(session: Session, draft: DocumentIn) -> Document:
 
 
 def ingest(
-    session: Session, data: bytes, filename: str, source: str, max_bytes: int
+    session: Session,
+    data: bytes,
+    filename: str,
+    source: str,
+    max_bytes: int,
+    government_id: str = "default",
 ) -> tuple[Document, bool]:
     """Read and parse a file into a draft. The same bytes give the same document (False)."""
     digest = hashlib.sha256(data).hexdigest()
-    existing = session.scalar(select(Document).where(Document.sha256 == digest))
+    existing = session.scalar(
+        select(Document).where(Document.sha256 == digest, Document.government_id == government_id)
+    )
     if existing is not None:
         return existing, False
     extracted = read_document(data, filename, max_bytes=max_bytes)
     parsed = parse_notice(extracted.text, file=filename)
     document = _document_from(parsed, digest, filename, extracted.format, source)
+    document.government_id = government_id
     session.add(document)
     tasks = _add_tasks(session, document, [_task_fields(t) for t in parsed.tasks])
     _link_to_previous(session, document, tasks)
@@ -148,7 +157,11 @@ def _link_to_previous(session: Session, document: Document, tasks: list[DraftTas
     """A corrected notice (same 文号, or same title and year) supersedes the published one."""
     if document.kind != "notice":
         return
-    query = select(Document).where(Document.status == "published", Document.kind == "notice")
+    query = select(Document).where(
+        Document.status == "published",
+        Document.kind == "notice",
+        Document.government_id == document.government_id,
+    )
     if document.doc_number:
         query = query.where(Document.doc_number == document.doc_number)
     else:

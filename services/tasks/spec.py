@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from services.tasks.api import router
+from services.tasks.api import ROUTERS
+from services.tasks.api.deps import EXCEPTION_HANDLERS
 from services.tasks.handlers import SUBSCRIPTIONS
 from services.tasks.models import metadata
 from shared.service import ServiceSpec
@@ -12,6 +13,7 @@ SPEC = ServiceSpec(
     title="任务督办",
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=ROUTERS,
     subscriptions=SUBSCRIPTIONS,
+    exception_handlers=EXCEPTION_HANDLERS,
 )

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from shared.contracts.envelope import Envelope, Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
-from shared.contracts.tasks import TaskRegisteredV1
+from shared.contracts.tasks import (
+    AssignmentChangedV1,
+    MilestoneRescheduledV1,
+    ProgressReviewedV1,
+    ProgressSubmittedV1,
+    TaskRegisteredV1,
+    TaskStatusChangedV1,
+    TaskUrgedV1,
+)
 
 EVENTS: tuple[type[Event], ...] = (
     TaskDefinedV1,
     TaskWithdrawnV1,
     DocumentPublishedV1,
     TaskRegisteredV1,
+    TaskStatusChangedV1,
+    AssignmentChangedV1,
+    ProgressSubmittedV1,
+    ProgressReviewedV1,
+    TaskUrgedV1,
+    MilestoneRescheduledV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

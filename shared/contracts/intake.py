@@ -36,6 +36,7 @@ class TaskDefinedV1(Event):
 
     task_id: str = Field(description="stable id: document id + task number")
     document_id: str = Field(description="the published document the task comes from")
+    government_id: str = Field("default", description="the government (tenant) it belongs to")
     number: str = Field(description="number as printed, e.g. （三） or 12")
     path: list[str] = Field(default_factory=list, description="heading path, outermost first")
     text: str = Field(description="the task's text")
@@ -58,6 +59,7 @@ class DocumentPublishedV1(Event):
     KEY_FIELD: ClassVar[str] = "document_id"
 
     document_id: str
+    government_id: str = Field("default", description="the government (tenant) it belongs to")
     doc_number: str | None = Field(None, description="文号, e.g. 偃政〔2022〕7号")
     title: str
     year: int | None = None

@@ -18,6 +18,9 @@ _EMPTY_LIST = sa.text("'[]'")
 
 def upgrade() -> None:
     with op.batch_alter_table("document") as batch:
+        batch.add_column(
+            sa.Column("government_id", sa.String(64), nullable=False, server_default="default")
+        )
         batch.add_column(sa.Column("sha256", sa.String(64), nullable=True))
         batch.add_column(sa.Column("filename", sa.String(300), nullable=True))
         batch.add_column(sa.Column("format", sa.String(10), nullable=True))
@@ -31,7 +34,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("supersedes_id", sa.String(36), nullable=True))
         batch.add_column(sa.Column("revision", sa.Integer, nullable=False, server_default="1"))
         batch.add_column(sa.Column("changes", sa.JSON, nullable=True))
-        batch.create_unique_constraint("uq_document_sha256", ["sha256"])
+        batch.create_unique_constraint(
+            "uq_document_government_id_sha256", ["government_id", "sha256"]
+        )
     with op.batch_alter_table("draft_task") as batch:
         batch.add_column(sa.Column("task_id", sa.String(80), nullable=False, server_default=""))
         batch.add_column(sa.Column("targets", sa.JSON, nullable=False, server_default=_EMPTY_LIST))
@@ -44,7 +49,7 @@ def downgrade() -> None:
         for name in ("units", "targets", "task_id"):
             batch.drop_column(name)
     with op.batch_alter_table("document") as batch:
-        batch.drop_constraint("uq_document_sha256", type_="unique")
+        batch.drop_constraint("uq_document_government_id_sha256", type_="unique")
         for name in (
             "changes",
             "revision",

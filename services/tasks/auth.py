@@ -1,0 +1,130 @@
+"""Who may do what. A request carries ``Authorization: Bearer <token>``; tokens are stored as
+SHA-256 hashes and bound to a role, a government and (for units, leaders and OA systems)
+the units or the leader they speak for. No token or an unknown one is 401; a known token
+asking for something outside its role, government or units is 403."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.tasks.models import ApiToken, Assignment, Task
+
+ROLES = ("admin", "supervisor", "unit", "leader", "integration")
+ROLE_NAMES = {
+    "admin": "系统管理员",
+    "supervisor": "督查部门",
+    "unit": "责任单位",
+    "leader": "责任领导",
+    "integration": "OA 系统",
+}
+
+
+class Unauthorized(Exception):
+    """No credentials, or credentials we do not know (401)."""
+
+
+class Forbidden(Exception):
+    """Known credentials, outside their rights (403); the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    government_id: str | None
+    unit: str | None = None
+    leader: str | None = None
+    units: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def unit_scope(self) -> tuple[str, ...]:
+        """The units this caller speaks for (empty for bureau-wide roles)."""
+        if self.role == "unit" and self.unit:
+            return (self.unit,)
+        return self.units if self.role == "integration" else ()
+
+    def sees_government(self, government_id: str) -> bool:
+        return self.role == "admin" or self.government_id == government_id
+
+    def acts_for(self, unit: str) -> bool:
+        return unit in self.unit_scope
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "dbn_" + secrets.token_urlsafe(32)
+
+
+def authenticate(session: Session, authorization: str | None, admin_token: str | None) -> Principal:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized("缺少访问令牌（Authorization: Bearer …）")
+    token = authorization[7:].strip()
+    if admin_token and hmac.compare_digest(token, admin_token):
+        return Principal(name="admin", role="admin", government_id=None)
+    row = session.scalar(
+        select(ApiToken).where(
+            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if row is None:
+        raise Unauthorized("访问令牌无效或已被吊销")
+    return Principal(
+        name=row.name,
+        role=row.role,
+        government_id=row.government_id,
+        unit=row.unit,
+        leader=row.leader,
+        units=tuple(row.units or ()),
+    )
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles and principal.role != "admin":
+        allowed = "、".join(ROLE_NAMES[r] for r in roles)
+        raise Forbidden(f"此操作仅限{allowed}，当前身份为{ROLE_NAMES[principal.role]}")
+
+
+def require_government(principal: Principal, government_id: str) -> None:
+    if not principal.sees_government(government_id):
+        raise Forbidden("无权访问其他政府的数据")
+
+
+def can_see_task(session: Session, principal: Principal, task: Task) -> bool:
+    if not principal.sees_government(task.government_id):
+        return False
+    if principal.role in ("admin", "supervisor"):
+        return True
+    if principal.role == "leader":
+        return principal.leader in task.leaders
+    scope = principal.unit_scope
+    return (
+        bool(scope)
+        and session.scalar(
+            select(Assignment.id)
+            .where(Assignment.task_id == task.id, Assignment.unit.in_(scope))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def require_task(session: Session, principal: Principal, task: Task) -> None:
+    if not can_see_task(session, principal, task):
+        raise Forbidden(f"无权查看或办理任务 {task.number}")
+
+
+def require_unit(principal: Principal, unit: str) -> None:
+    """Only a unit (or the OA system mapped to it) acts as that unit; the bureau may too."""
+    if principal.role in ("admin", "supervisor"):
+        return
+    if not principal.acts_for(unit):
+        raise Forbidden(f"无权代表“{unit}”办理")
