@@ -285,17 +285,17 @@ def test_targets_and_comparators() -> None:
     )
     got = [(t.phrase, t.comparator, t.value, t.value_max, t.unit) for t in targets]
     assert got == [
-        ("全年新增贷款25亿元以上", "≥", 25.0, None, "亿元"),
+        ("新增贷款25亿元以上", "≥", 25.0, None, "亿元"),
         ("失业率控制在4.5%以内", "≤", 4.5, None, "%"),
         ("引进人才80名左右", "≈", 80.0, None, "名"),
         ("创建4A景区1个", "=", 1.0, None, "个"),
-        ("培育2—3家", "=", 2.0, 3.0, "家"),
+        ("2—3家龙头企业", "=", 2.0, 3.0, "家"),
     ]
 
 
 def test_chinese_numeral_counts_but_not_slogans() -> None:
     text = "推动五个项目投产，落实“三个一批”，建设十大工程，打造百亿级产业集群。"
-    assert [t.phrase for t in find_targets(text)] == ["推动五个"]
+    assert [t.phrase for t in find_targets(text)] == ["五个项目"]
 
 
 def test_identifiers_in_quotes_are_not_targets() -> None:
@@ -390,3 +390,68 @@ def test_directory_resolves_aliases_groups_and_flags_unknown_units() -> None:
     assert first[3].members == ["青禾镇人民政府", "东坡乡人民政府"]
     unknown = [w for w in parsed.warnings if w.code == "UNKNOWN_UNIT"]
     assert [(w.task, "县教体局" in w.message) for w in unknown] == [("（三）", True)]
+
+
+# Target phrase boundaries (truth README, **targets**): invented sentences only.
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        (
+            "新建5个乡村振兴示范点，改造3条背街小巷和2座公厕。",
+            ["5个乡村振兴示范点", "3条背街小巷", "2座公厕"],
+        ),
+        (
+            "推动12家企业进入上市后备库，8栋厂房年底前交付，落实6项改革的配套政策。",
+            ["12家企业", "8栋厂房", "6项改革"],
+        ),
+        ("做好15个老旧住宅小区物业规范化管理试点工作。", ["15个老旧住宅小区"]),
+        ("谋划近40个储备项目，签约12个项目。", ["近40个储备项目", "12个项目"]),
+        ("按照30%的比例给予补助。", ["30%的比例"]),
+    ],
+)
+def test_counted_noun_follows_a_count(text: str, phrases: list[str]) -> None:
+    assert [t.phrase for t in find_targets(text)] == phrases
+
+
+@pytest.mark.parametrize(
+    ("text", "phrases"),
+    [
+        (
+            "全年力争新增岗位800个，培育省级专精特新企业15家以上。",
+            ["新增岗位800个", "省级专精特新企业15家以上"],
+        ),
+        (
+            "各类检测机构抽检合格率达到98%，二氧化硫浓度不高于20微克/立方米。",
+            ["抽检合格率达到98%", "不高于20微克/立方米"],
+        ),
+        (
+            "其中，实施省、市重点项目12个，完成投资40亿元。",
+            ["省、市重点项目12个", "完成投资40亿元"],
+        ),
+        (
+            "完成“清风”工程8个，培育“专精”“特新”中小企业30家。",
+            ["“清风”工程8个", "中小企业30家"],
+        ),
+    ],
+)
+def test_front_keeps_only_a_short_verb_or_noun(text: str, phrases: list[str]) -> None:
+    assert [t.phrase for t in find_targets(text)] == phrases
+
+
+def test_target_subject_and_durations() -> None:
+    first, second = find_targets("新建5个乡村振兴示范点，二氧化硫浓度不高于20微克/立方米。")
+    assert (first.subject, first.value, first.unit) == ("乡村振兴示范点", 5.0, "个")
+    assert (second.comparator, second.subject) == ("≤", "二氧化硫浓度")
+    assert find_targets("整改工作3个月内完成。") == []
+
+
+def test_merged_quantity_subject_is_the_counted_noun() -> None:
+    (target,) = find_targets("引进超5亿元产业项目6个。")
+    assert (target.phrase, target.subject, target.value, target.unit) == (
+        "引进超5亿元产业项目6个",
+        "产业项目",
+        6.0,
+        "个",
+    )

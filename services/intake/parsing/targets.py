@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from services.intake.parsing.model import Comparator, Target
 from services.intake.parsing.numerals import chinese_to_int
+from services.intake.parsing.phrase import front, noun_part, percent_of, tail
 from services.intake.parsing.text import ascii_digits
 
 _UNIT_WORDS = (
@@ -56,6 +57,7 @@ class QuantityMatch:
     value_max: float | None
     unit: str
     approx: bool
+    qualified: bool = False  # a count followed by what qualifies it ("80个10亿元以上")
 
 
 def _quoted_spans(text: str) -> list[tuple[int, int, str]]:
@@ -80,13 +82,18 @@ def _is_identifier(text: str, match: re.Match[str], quotes: list[tuple[int, int,
     return False
 
 
+def _is_duration(text: str, match: re.Match[str]) -> bool:
+    """ "3个月" is how long something takes, not how many: durations are not targets."""
+    return match.group("unit") == "个" and text[match.end() : match.end() + 1] == "月"
+
+
 def find_quantities(text: str) -> list[QuantityMatch]:
     """Arabic and plain Chinese-numeral counts with their units, in order."""
     text = ascii_digits(text)
     quotes = _quoted_spans(text)
     found: list[QuantityMatch] = []
     for match in QUANTITY.finditer(text):
-        if _is_identifier(text, match, quotes):
+        if _is_identifier(text, match, quotes) or _is_duration(text, match):
             continue
         unit = (match.group("mult") or "") + match.group("unit")
         second = match.group("num2")
@@ -123,7 +130,7 @@ def _front(text: str, start: int, limit: int = 8) -> str:
 
 
 _TRAILING_VERBS = re.compile(
-    r"(?:增长|达到|达|控制在|提高到|提高|降低到|降低|压减至|稳定在|保持在|不少于|不低于|不超过|超过|超|"
+    r"(?:增长|达到|达|控制在|提高到|提高|降低到|降低|压减至|稳定在|保持在|不少于|不低于|不超过|不高于|超过|超|"
     r"突破|新增|完成|实现|约|近)+$"
 )
 
@@ -171,31 +178,65 @@ def merge_compound(text: str, quantities: list[QuantityMatch]) -> list[QuantityM
         previous = merged[-1] if merged else None
         gap = text[previous.end : quantity.start] if previous else ""
         if previous and len(gap) <= 6 and not re.search(r"[，,、。；;：:（(）)和及与]", gap):
-            count = previous if previous.unit in _COUNT_UNITS else quantity
+            first = previous.unit in _COUNT_UNITS
+            count = previous if first else quantity
             merged[-1] = QuantityMatch(
-                previous.start, quantity.end, count.value, count.value_max, count.unit, count.approx
+                previous.start,
+                quantity.end,
+                count.value,
+                count.value_max,
+                count.unit,
+                count.approx,
+                first,
             )
         else:
             merged.append(quantity)
     return merged
 
 
+def _suffix(text: str, front_words: str, end: int) -> str:
+    """以上/左右/以内… right after the unit; 以内 also closes a 控制在 further back."""
+    match = _SUFFIX.match(text[end:])
+    if re.search(r"控制在[^，。]*$", front_words) and text[end:].startswith("以内"):
+        return "以内"
+    return match.group() if match else ""
+
+
+def _inner_noun(span: str) -> str:
+    """ "10亿元项目8个" → "项目": in a merged quantity, what the final count counts."""
+    match = re.search(r"[\u4e00-\u9fff]+(?=\d[\d.]*\D*$)", span)
+    words = match.group().lstrip("万亿千百") if match else ""
+    unit = next((u for u in UNITS if words.startswith(u)), "")
+    return _subject(_SUFFIX.sub("", words[len(unit) :])) if unit else ""
+
+
 def find_targets(text: str) -> list[Target]:
-    """Targets in ``text``; each phrase is a verbatim substring of it."""
+    """Targets in ``text``; each phrase is a verbatim substring of it.
+
+    Phrases are built left to right so that a counted noun taken by one target ("5个村")
+    is never also the front of the next one.
+    """
     targets: list[Target] = []
-    for quantity in merge_compound(text, find_quantities(text)):
-        front = _front(text, quantity.start)
-        suffix_match = _SUFFIX.match(text[quantity.end :])
-        suffix = suffix_match.group() if suffix_match else ""
-        if re.search(r"控制在[^，。]*$", front) and text[quantity.end :].startswith("以内"):
-            suffix = "以内"
-        phrase = front + text[quantity.start : quantity.end] + suffix
-        subject = _subject(_front(text, quantity.start, limit=24))
+    quantities = merge_compound(text, find_quantities(text))
+    barrier = 0
+    for index, quantity in enumerate(quantities):
+        limit = quantities[index + 1].start if index + 1 < len(quantities) else len(text)
+        suffix = _suffix(text, _front(text, quantity.start), quantity.end)
+        end = quantity.end + len(suffix)
+        counted = ""
+        if not suffix or quantity.qualified:
+            counted = tail(text, end, limit, quantity.unit)
+        if not counted and quantity.unit in ("%", "％"):
+            counted = percent_of(text, end)
+        words = front(text, quantity.start, barrier, bool(counted))
+        barrier = end + len(counted)
+        inner = _inner_noun(text[quantity.start : quantity.end])
+        noun = counted or noun_part(words) or inner or _subject(_front(text, quantity.start, 24))
         targets.append(
             Target(
-                phrase=phrase,
-                subject=subject,
-                comparator=_comparator(front, suffix, quantity.approx),
+                phrase=words + text[quantity.start : end] + counted,
+                subject=noun.strip("的"),
+                comparator=_comparator(words, suffix, quantity.approx),
                 value=quantity.value,
                 value_max=quantity.value_max,
                 unit=quantity.unit,

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.tasks import progress
 from services.tasks.api.deps import PrincipalDep
-from services.tasks.api.schemas import ReportOut, ReviewIn
+from services.tasks.api.schemas import ReportOut, ReviewIn, RoundOut
+from services.tasks.models import ReportingRound
 from services.tasks.progress import ProgressIn
 from shared.web import SessionsDep
 
@@ -17,6 +19,19 @@ router = APIRouter(tags=["进展报送"])
 IdempotencyKey = Annotated[
     str | None, Header(max_length=150, description="重试时带同一个值，不会重复报送")
 ]
+
+
+@router.get("/rounds", summary="报送轮次（按文件）")
+def rounds(document_id: str, principal: PrincipalDep, sessions: SessionsDep) -> list[RoundOut]:
+    with sessions() as session:
+        rows = session.scalars(
+            select(ReportingRound)
+            .where(ReportingRound.document_id == document_id)
+            .order_by(ReportingRound.due_date)
+        ).all()
+        return [
+            RoundOut.model_validate(r) for r in rows if principal.sees_government(r.government_id)
+        ]
 
 
 @router.get("/tasks/{task_id}/progress/draft", summary="新报送的预填内容（沿用本单位上次报送）")

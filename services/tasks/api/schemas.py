@@ -59,6 +59,14 @@ class ReportOut(Orm):
     review_comment: str
 
 
+class RoundOut(Orm):
+    id: int
+    document_id: str
+    period: str
+    due_date: date
+    source: str = Field(description="notice 通知规定；policy 默认（季末）")
+
+
 class ExtensionOut(Orm):
     id: int
     milestone_id: int

@@ -23,7 +23,8 @@ _HOLIDAY = re.compile(
 )
 _WORKDAYS = re.compile(rf"{_DATE_BARE}(?:、{_DATE_BARE})*上班")
 _ITEM = re.compile(r"^([一二三四五六七八九十]+)、([^:]{1,40}):(.*)$")
-_ITEM_START = re.compile(r"。(?=[一二三四五六七八九十]+、[^:。]{1,40}:|节假日期间)")
+_ITEM_START = re.compile(r"。(?=[一二三四五六七八九十]+、[^:。]{1,40}:|节假日期间|国务院办公厅)")
+_SIGNED = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 _YEAR = re.compile(r"关于(\d{4})年部分节假日安排|现将(\d{4})年")
 _WEEKDAY = re.compile(r"(?:周|星期|礼拜)([一二三四五六日天])")
 _WEEKDAYS = "一二三四五六日"
@@ -48,30 +49,29 @@ def notice_year(text: str) -> int:
     return int(match.group(1) or match.group(2))
 
 
-def _continues(line: str) -> bool:
-    """A sentence about days off or make-up days belongs to the item above, even on its own
-    line: dropping it would be a silent partial result."""
-    return ("上班" in line or "放假" in line) and not line.startswith("节假日期间")
+def _ends_items(line: str) -> bool:
+    """The closing paragraph or the signature: no item text comes after them."""
+    return line.startswith(("节假日期间", "国务院办公厅")) or bool(_SIGNED.fullmatch(line))
 
 
 def _items(text: str) -> list[tuple[str, str, str]]:
-    """(numbering, festival, body) per item; lines broken inside an item (PDF) are rejoined,
-    and a notice pasted as one line (web page) is split before each item."""
+    """(numbering, festival, body) per item, in order.
+
+    Every line between the first item and the closing paragraph belongs to an item: lines broken
+    inside a sentence (PDF) are rejoined, and a stray line is parsed (and refused) rather than
+    dropped, which would be a silent partial result. A notice pasted as one line (web page) is
+    split before each item.
+    """
     items: list[tuple[str, str, str]] = []
-    open_item = False
     for line in _ITEM_START.sub("。\n", normalise(text)).splitlines():
-        if not line:
-            open_item = False
-            continue
         match = _ITEM.match(line)
         if match:
             items.append((match.group(1), match.group(2), match.group(3)))
-        elif items and (open_item or _continues(line)):
+        elif items and _ends_items(line):
+            break
+        elif items and line:
             number, name, body = items[-1]
             items[-1] = (number, name, body + line)
-        else:
-            continue
-        open_item = not items[-1][2].endswith("。")
     return items
 
 
