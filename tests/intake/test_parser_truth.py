@@ -7,6 +7,7 @@ Thresholds are the issue's; they are never lowered. The corpus lives next to the
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,11 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 TRUTH_FILES = sorted((CORPUS / "truth").glob("*.json")) if CORPUS.is_dir() else []
 REPORT_SEEDS = sorted(p for p in (CORPUS / "seeds").glob("*.txt")) if CORPUS.is_dir() else []
 
-pytestmark = pytest.mark.skipif(not TRUTH_FILES, reason=f"no truth corpus at {CORPUS}")
+# In CI the corpus must be there: a missing corpus fails instead of skipping.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+pytestmark = pytest.mark.skipif(
+    not TRUTH_FILES and not IN_CI, reason=f"no truth corpus at {CORPUS}"
+)
 
 
 def _load(truth_path: Path) -> tuple[dict, dict]:
@@ -35,6 +40,10 @@ def results() -> dict[str, tuple[dict, dict]]:
 @pytest.fixture(scope="module")
 def overall(results: dict[str, tuple[dict, dict]]) -> dict[str, Score]:
     return total(score_notice(parsed, truth) for parsed, truth in results.values())
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(TRUTH_FILES) == 3, f"expected three truth files in {CORPUS}"
 
 
 def test_task_count_is_exact(results: dict[str, tuple[dict, dict]]) -> None:
@@ -79,7 +88,10 @@ def test_deadline_dates_f1(overall: dict[str, Score]) -> None:
 
 
 def test_targets_f1(overall: dict[str, Score]) -> None:
+    # The quantity alone, and the phrase from its number on (unit and trailing comparator
+    # exact): both held. Where a phrase starts is left to the annotator's taste.
     assert overall["targets"].f1 >= 0.90, overall["targets"]
+    assert overall["targets_core"].f1 >= 0.90, overall["targets_core"]
 
 
 def test_every_file_meets_thresholds_on_its_own(results: dict[str, tuple[dict, dict]]) -> None:
@@ -89,6 +101,7 @@ def test_every_file_meets_thresholds_on_its_own(results: dict[str, tuple[dict, d
             assert scores[field].f1 >= 0.98, (name, field, scores[field])
         assert scores["deadlines"].f1 >= 0.95, (name, scores["deadlines"])
         assert scores["targets"].f1 >= 0.90, (name, scores["targets"])
+        assert scores["targets_core"].f1 >= 0.90, (name, scores["targets_core"])
 
 
 def test_narrative_reports_are_recognised() -> None:

@@ -67,7 +67,7 @@ def core_phrase(phrase: str) -> str:
     """The phrase from its first digit on: the number, its unit and any trailing comparator
     (以上, 左右, 以内) must match exactly; only the words in front are a matter of taste."""
     match = re.search(r"[0-9０-９]", phrase)
-    return phrase[match.start():] if match else phrase
+    return phrase[match.start() :] if match else phrase
 
 
 def _date(item: Any) -> str | None:
