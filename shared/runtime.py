@@ -11,6 +11,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from shared.web import create_service_app
 log = logging.getLogger(__name__)
 
 SERVICE_NAMES = ("intake", "tasks", "notify", "reporting")
+START_DELAY = timedelta(seconds=5)  # jobs that catch up after downtime, once all is running
 
 
 def load_spec(name: str) -> ServiceSpec:
@@ -80,12 +82,15 @@ class Runtime:
                 replace_existing=True,
             )
             for job in service.spec.jobs:
+                trigger = dict(job.trigger)
+                if job.run_at_start:
+                    trigger["next_run_time"] = datetime.now(UTC) + START_DELAY
                 self.scheduler.add_job(
                     job.func,
                     args=[service],
                     id=f"{service.name}.{job.name}",
                     replace_existing=True,
-                    **dict(job.trigger),
+                    **trigger,
                 )
 
     def create_app(self) -> FastAPI:

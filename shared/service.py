@@ -36,6 +36,7 @@ class Job:
     name: str
     func: Callable[[ServiceRuntime], None]
     trigger: Mapping[str, Any]
+    run_at_start: bool = False
 
 
 @dataclass(frozen=True)

@@ -249,3 +249,42 @@ class HolidayOverride(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class HolidayYear(Base):
+    """A year whose whole national schedule the administrator imported: only then is the
+    year "known"; a lone local override does not hide a missing notice."""
+
+    __tablename__ = "holiday_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    source: Mapped[str] = mapped_column(String(20))
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReminderRequest(Base):
+    """One reminder asked of notify. The key says what, whom, which due date and which step,
+    so a restart, a second replica or a replay never asks twice."""
+
+    __tablename__ = "reminder_request"
+
+    dedup_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    government_id: Mapped[str] = mapped_column(GOV)
+    task_id: Mapped[str] = mapped_column(String(80), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    step: Mapped[str] = mapped_column(String(10))
+    due_date: Mapped[date] = mapped_column(Date)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduler: the holder renews before ``expires_at``; another replica takes
+    over only after it lapsed. Works the same on SQLite and PostgreSQL."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,6 +5,7 @@ from pathlib import Path
 from services.tasks.api import ROUTERS
 from services.tasks.api.deps import EXCEPTION_HANDLERS
 from services.tasks.handlers import SUBSCRIPTIONS
+from services.tasks.jobs import JOBS
 from services.tasks.models import metadata
 from shared.service import ServiceSpec
 
@@ -16,4 +17,5 @@ SPEC = ServiceSpec(
     routers=ROUTERS,
     subscriptions=SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
+    jobs=JOBS,
 )

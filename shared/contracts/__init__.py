@@ -14,7 +14,9 @@ from shared.contracts.tasks import (
     MilestoneRescheduledV1,
     ProgressReviewedV1,
     ProgressSubmittedV1,
+    ReminderRequestedV1,
     TaskRegisteredV1,
+    TaskSignalChangedV1,
     TaskStatusChangedV1,
     TaskUrgedV1,
 )
@@ -30,6 +32,8 @@ EVENTS: tuple[type[Event], ...] = (
     ProgressReviewedV1,
     TaskUrgedV1,
     MilestoneRescheduledV1,
+    ReminderRequestedV1,
+    TaskSignalChangedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

@@ -131,3 +131,46 @@ class MilestoneRescheduledV1(Event):
     previous: dt.date | None
     reason: str
     actor: str
+
+
+class ReminderRequestedV1(Event):
+    """The scheduler asks notify to remind someone. ``dedup_key`` (what, whom, which due
+    date, which step) is unique: notify sends at most one message per key."""
+
+    TYPE: ClassVar[str] = "reminder.requested"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "task_id"
+
+    dedup_key: str
+    task_id: str
+    government_id: str
+    kind: str = Field(
+        description="before_due, due_today, overdue, report_due, report_missing, "
+        "escalation (to the leader) or circular (on the 通报 list)"
+    )
+    step: str = Field(description="working days relative to the due date: -5, 0, +1, …")
+    due_date: dt.date
+    units: list[str] = Field(default_factory=list, description="units to remind")
+    leaders: list[str] = Field(default_factory=list, description="leaders to tell")
+    subject: str = Field(description="what is due: a milestone phrase or a reporting round")
+    task_number: str
+    task_text: str = Field(description="the task's text, for the message")
+    warnings: list[str] = Field(
+        default_factory=list, description="e.g. the year's holidays are not loaded yet"
+    )
+
+
+class TaskSignalChangedV1(Event):
+    """A task's red / yellow / green signal changed; ``reason`` says why, in words."""
+
+    TYPE: ClassVar[str] = "task.signal_changed"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "task_id"
+
+    task_id: str
+    government_id: str
+    signal: str = Field(description="red, yellow or green")
+    previous: str
+    reason: str

@@ -67,7 +67,9 @@ def test_upload_reads_the_notice_into_a_draft(client: TestClient) -> None:
     assert document["year"] == 2026 and document["kind"] == "notice"
     assert document["recipients"] == "各乡镇人民政府，各街道办事处，县政府各部门"
     assert [r["date"] for r in document["reporting_rounds"]] == [
-        "2026-06-30", "2026-09-30", "2026-12-31",
+        "2026-06-30",
+        "2026-09-30",
+        "2026-12-31",
     ]
     assert [t["number"] for t in document["tasks"]] == ["（一）", "（二）", "（三）", "（四）"]
     second = document["tasks"][1]
@@ -158,8 +160,11 @@ def test_a_narrative_report_is_recognised_and_not_published(client: TestClient) 
 
 def signed_headers(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    return {"X-Duban-Timestamp": stamp, "X-Duban-Signature": sign(secret, stamp, body),
-            "X-Duban-Filename": "%E9%80%9A%E7%9F%A5.txt"}
+    return {
+        "X-Duban-Timestamp": stamp,
+        "X-Duban-Signature": sign(secret, stamp, body),
+        "X-Duban-Filename": "%E9%80%9A%E7%9F%A5.txt",
+    }
 
 
 def test_an_oa_push_with_a_good_signature_is_taken_in(client: TestClient) -> None:

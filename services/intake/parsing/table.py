@@ -27,6 +27,18 @@ _TASK_HEADERS = (
 _NUMBER_HEADERS = ("序号", "编号")
 
 
+_LEVELS = (
+    re.compile(r"^[一二三四五六七八九十百]+[、.．]"),
+    re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"),
+    re.compile(r"^\d+[、.．](?!\d)"),
+)
+
+
+def _heading_level(cell: str) -> int:
+    """0 for 一、, 1 for （一）, 2 for 1.: a heading row replaces its level and those below."""
+    return next((i for i, pattern in enumerate(_LEVELS) if pattern.match(cell)), 0)
+
+
 @dataclass
 class TableTask:
     """One task row: its number, heading path, text and label values by field."""
@@ -77,7 +89,7 @@ def parse_table(lines: list[str], start: int, roles: dict[int, str]) -> list[Tab
         if not filled:
             continue
         if len(filled) == 1 and _is_heading(filled[0]):
-            path = [filled[0]]
+            path = [*path[: _heading_level(filled[0])], filled[0]]
             continue
         task = _row_task(cells, roles, path, len(tasks) + 1)
         if task is not None:

@@ -10,17 +10,19 @@ above, because in a ledger a merged 责任领导 cell applies to every row it sp
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Iterator
 
 from docx import Document
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
 from lxml.etree import _Element
 
 from services.intake.readers.errors import ReadError
 from services.intake.readers.safezip import open_zip
 
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+_SKIP = frozenset({qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent"), _MC_FALLBACK})
 _SENTENCE_END = tuple("。；;：:，,、！？!?）)”")
 _SHORT = 25
 
@@ -40,7 +42,7 @@ def read_docx(data: bytes) -> str:
 def _block_lines(container: _Element) -> Iterator[str]:
     for child in container.iterchildren():
         if child.tag == qn("w:p"):
-            yield Paragraph(child, None).text
+            yield paragraph_text(child)
         elif child.tag == qn("w:tbl"):
             yield from _table_lines(child)
         elif child.tag == qn("w:sdt"):  # content control wrapping paragraphs or tables
@@ -49,7 +51,35 @@ def _block_lines(container: _Element) -> Iterator[str]:
                 yield from _block_lines(content)
 
 
+def paragraph_text(p: _Element) -> str:
+    """A paragraph's visible text, tracked insertions included.
+
+    python-docx's ``Paragraph.text`` reads only direct runs and hyperlinks, so text inside
+    a tracked insertion (w:ins), a field or a content control would silently disappear.
+    Deleted text, text boxes (read separately, or not at all) and the fallback copy of
+    drawings are skipped.
+    """
+    parts = []
+    for run in p.iter(qn("w:r")):
+        if any(a.tag in _SKIP for a in _ancestors_until(run, p)):
+            continue
+        parts.append(getattr(run, "text", "") or "")
+    return "".join(parts)
+
+
+def _ancestors_until(element: _Element, stop: _Element) -> Iterator[_Element]:
+    for ancestor in element.iterancestors():
+        if ancestor is stop:
+            return
+        yield ancestor
+
+
 def _table_lines(table: _Element) -> Iterator[str]:
+    if _single_column(table):  # a layout frame around the text, not a ledger
+        for row in table.iterchildren(qn("w:tr")):
+            for tc in row.iterchildren(qn("w:tc")):
+                yield from _block_lines(tc)
+        return
     above: dict[int, str] = {}
     for row in table.iterchildren(qn("w:tr")):
         cells = _row_cells(row, above)
@@ -57,6 +87,11 @@ def _table_lines(table: _Element) -> Iterator[str]:
         line = "\t".join(cells).rstrip("\t")
         if line.strip():
             yield line
+
+
+def _single_column(table: _Element) -> bool:
+    grid = table.find(qn("w:tblGrid"))
+    return grid is not None and len(grid.findall(qn("w:gridCol"))) == 1
 
 
 def _row_cells(row: _Element, above: dict[int, str]) -> list[str]:
@@ -92,7 +127,7 @@ def _cell_text(tc: _Element) -> str:
     """A cell's paragraphs and line breaks joined so the row stays on one line."""
     pieces: list[str] = []
     for p in tc.iter(qn("w:p")):
-        text = Paragraph(p, None).text.replace("\t", " ")
+        text = paragraph_text(p).replace("\t", " ")
         pieces.extend(piece.strip() for piece in text.split("\n") if piece.strip())
     return _join_pieces(pieces)
 
@@ -100,11 +135,9 @@ def _cell_text(tc: _Element) -> str:
 def _join_pieces(pieces: list[str]) -> str:
     """Join with nothing, except two short unpunctuated pieces (names on separate lines),
     which get "、" so that 区发改委 / 区财政局 do not fuse into one unit."""
-    out = ""
-    for piece in pieces:
-        if out and _is_name_like(out.split("、")[-1]) and _is_name_like(piece):
-            out += "、"
-        out += piece
+    out = pieces[0] if pieces else ""
+    for before, piece in itertools.pairwise(pieces):
+        out += ("、" if _is_name_like(before) and _is_name_like(piece) else "") + piece
     return out
 
 

@@ -26,6 +26,8 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise ReadError("corrupt") from exc
+    except (NotImplementedError, RuntimeError) as exc:
+        raise ReadError("corrupt") from exc
     if len(infos) > MAX_MEMBERS:
         raise ReadError("zip_bomb")
     total = sum(info.file_size for info in infos)
@@ -43,6 +45,8 @@ def read_member(archive: zipfile.ZipFile, name: str, limit: int = MAX_TOTAL) -> 
     except KeyError as exc:
         raise ReadError("corrupt") from exc
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+        raise ReadError("corrupt") from exc
+    except (NotImplementedError, RuntimeError) as exc:  # encrypted or exotic compression
         raise ReadError("corrupt") from exc
     if len(data) > limit:
         raise ReadError("zip_bomb")

@@ -15,7 +15,7 @@ from services.intake.readers.safezip import open_zip
 Format = Literal["txt", "docx", "pdf", "ofd"]
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM")
+_IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*")
 _ARCHIVE_MAGIC = (b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"BZh")
 
 
@@ -26,12 +26,12 @@ def _utf16(name: str) -> bytes:
 def sniff(data: bytes, filename: str = "") -> Format:
     """The format to read ``data`` as; ReadError for formats with no reader."""
     head = data[:1024]
-    if b"%PDF-" in head:  # the spec allows junk before the header
-        return "pdf"
     if data.startswith(OLE2_MAGIC):
         raise _ole2_error(data, filename)
     if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_format(data)
+    if b"%PDF-" in head:  # the spec allows junk before the header
+        return "pdf"
     if data.startswith(_IMAGE_MAGIC) or head[4:12] in (b"ftypheic", b"ftypmif1"):
         raise ReadError("image")
     if data.startswith(_ARCHIVE_MAGIC):
@@ -62,8 +62,8 @@ def _zip_format(data: bytes) -> Format:
     """.docx and .ofd are both ZIPs; the member names tell them apart."""
     with open_zip(data) as archive:
         names = {name.lstrip("/") for name in archive.namelist()}
-    if "word/document.xml" in names:
-        return "docx"
+    if "word/document.xml" in names or any(name.startswith("word/") for name in names):
+        return "docx"  # some generators name the main part differently; rels point to it
     if "OFD.xml" in names:
         return "ofd"
     if "xl/workbook.xml" in names:

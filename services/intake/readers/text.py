@@ -20,6 +20,10 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _ALLOWED_CONTROLS = frozenset("\n\r\t\f\v")
 MAX_CONTROL_SHARE = 0.02
+_DAMAGED_UTF8 = (
+    "文本文件是 UTF-8 编码，但其中有损坏的字节，直接读取会出现乱码。"
+    "请重新导出或复制原文保存为 UTF-8 文本后上传，或直接上传 Word、PDF 原件。"
+)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -29,12 +33,28 @@ def decode(data: bytes) -> tuple[str, str]:
             return _strict(data[len(bom) :], encoding), encoding
     if b"\x00" in data:
         raise ReadError("binary")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise ReadError("encoding")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 3 and exc.end == len(data):  # cut inside the last character
+            return data[: exc.start].decode("utf-8"), "utf-8"
+        if _damaged_utf8(data):
+            raise ReadError("encoding", _DAMAGED_UTF8) from exc
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        raise ReadError("encoding") from exc
+
+
+def _damaged_utf8(data: bytes) -> bool:
+    """UTF-8 with a few bad bytes: GB18030 would "decode" it into mojibake, so refuse.
+
+    GBK text read as UTF-8 fails almost everywhere; UTF-8 with damage fails rarely.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    chinese = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return chinese >= 10 and bad <= max(3, len(text) // 100)
 
 
 def _strict(data: bytes, encoding: str) -> str:
