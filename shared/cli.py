@@ -99,6 +99,26 @@ def cmd_score(args: argparse.Namespace, _settings: Settings) -> int:
     return score_main([args.corpus] if args.corpus else [])
 
 
+def cmd_holidays(args: argparse.Namespace, settings: Settings) -> int:
+    """Load a year's holiday schedule (the State Council notice text, or a CSV) into the
+    tasks service's database."""
+    from services.tasks.calendar import CalendarDataError
+    from services.tasks.holidays import import_year
+
+    service = Runtime(settings, ["tasks"]).services["tasks"]
+    service.migrate()
+    raw = Path(args.file).read_bytes()
+    text = raw.decode("utf-8-sig") if not raw.startswith(b"\xff\xfe") else raw.decode("utf-16")
+    try:
+        with service.sessions.begin() as session:
+            year, days = import_year(session, text, "命令行")
+    except CalendarDataError as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{year}年节假日安排已导入：{days} 天")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="duban", description="督办: key-task supervision")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score the parser against the annotated corpus")
     score.add_argument("corpus", nargs="?", help="default: ../shared/corpus")
     score.set_defaults(func=cmd_score)
+    holidays = sub.add_parser("holidays", help="load a year's holidays and make-up workdays")
+    holidays.add_argument("action", choices=["load"])
+    holidays.add_argument("file", help="the State Council notice as text, or date,kind,note CSV")
+    holidays.set_defaults(func=cmd_holidays)
     return parser
 
 
