@@ -34,7 +34,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    _serve(Runtime(settings, [args.service]), settings, args.port)
+    if args.workers <= 1:
+        _serve(Runtime(settings, [args.service]), settings, args.port)
+        return 0
+    import os
+
+    import uvicorn
+
+    os.environ["DUBAN_SERVICE"] = args.service
+    uvicorn.run(
+        "shared.asgi:service_app",
+        factory=True,
+        workers=args.workers,
+        host=settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+        loop="uvloop",
+        http="httptools",
+    )
     return 0
 
 
@@ -128,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="one service alone (PostgreSQL + Kafka deployment)")
     serve.add_argument("service", choices=SERVICE_NAMES)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (one per core)")
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="run the services' migrations")
     migrate.add_argument("services", nargs="*", help=f"default: all of {SERVICE_NAMES}")

@@ -1,0 +1,258 @@
+"""Progress submission throughput and latency on PostgreSQL, side by side with a bare FastAPI
+endpoint in the same run (both served by uvicorn with uvloop + httptools, N workers; load
+from wrk on loopback).
+
+    scripts/infra.sh start && eval "$(scripts/infra.sh env)"
+    .venv/bin/python bench/progress_load.py [--seconds 15] [--runs 3] [--workers 2]
+
+Needs DUBAN_TEST_PG_URL (and uses Kafka when DUBAN_TEST_KAFKA_BOOTSTRAP is set) and wrk
+(apt-get install wrk). Prints the median requests/s and p99 of each, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from services.tasks.auth import hash_token  # noqa: E402
+from services.tasks.models import (  # noqa: E402
+    ApiToken,
+    Assignment,
+    Document,
+    ProgressReport,
+    ReportingRound,
+    Task,
+)
+from shared.config import Settings  # noqa: E402
+from shared.runtime import load_spec  # noqa: E402
+from shared.service import ServiceRuntime  # noqa: E402
+
+TASKS, UNITS, GOV = 1000, 100, "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_database(admin_url: str) -> str:
+    name = f"duban_load_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def seed(settings: Settings) -> ServiceRuntime:
+    service = ServiceRuntime(load_spec("tasks"), settings, bus=None)  # type: ignore[arg-type]
+    service.migrate()
+    now = datetime.now(UTC)
+    with service.sessions.begin() as session:
+        session.add(
+            Document(
+                id="bench-doc", government_id=GOV, title="压测", year=now.year, published_at=now
+            )
+        )
+        session.add(
+            ReportingRound(
+                government_id=GOV,
+                document_id="bench-doc",
+                period="Y",
+                due_date=date(now.year, 12, 31),
+            )
+        )
+        for i in range(TASKS):
+            session.add(
+                Task(
+                    id=f"bench-task-{i}",
+                    government_id=GOV,
+                    document_id="bench-doc",
+                    number=str(i),
+                    text="压测任务",
+                    year=now.year,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        session.flush()
+        for i in range(TASKS):
+            session.add(
+                Assignment(
+                    task_id=f"bench-task-{i}",
+                    unit=f"bench-unit-{i % UNITS}",
+                    role="lead",
+                    updated_at=now,
+                )
+            )
+        for u in range(UNITS):
+            session.add(
+                ApiToken(
+                    token_hash=hash_token(f"bench-unit-{u}"),
+                    name=f"unit-{u}",
+                    role="unit",
+                    government_id=GOV,
+                    unit=f"bench-unit-{u}",
+                    created_at=now,
+                )
+            )
+    return service
+
+
+def start_server(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        args,
+        cwd=REPO,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server on {port} did not start")
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def wrk(port: int, seconds: int, connections: int) -> tuple[float, float, int]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(REPO / "bench" / "progress_load.lua"),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    pg = os.environ.get("DUBAN_TEST_PG_URL")
+    if not pg:
+        sys.exit('set DUBAN_TEST_PG_URL (scripts/infra.sh start; eval "$(scripts/infra.sh env)")')
+    url = fresh_database(pg)
+    kafka = os.environ.get("DUBAN_TEST_KAFKA_BOOTSTRAP")
+    tmp = tempfile.mkdtemp()
+    env = {
+        "DUBAN_DATABASE_URL": url,
+        "DUBAN_DATA_DIR": tmp,
+        "DUBAN_LOG_LEVEL": "warning",
+        "DUBAN_TOPIC_PREFIX": f"load{uuid.uuid4().hex[:6]}",
+        **({"DUBAN_BUS": "kafka", "DUBAN_KAFKA_BOOTSTRAP": kafka} if kafka else {}),
+    }
+    service = seed(Settings(database_url=url, data_dir=Path(tmp)))
+    duban_port, bare_port = free_port(), free_port()
+    duban = start_server(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "serve",
+            "tasks",
+            "--port",
+            str(duban_port),
+            "--workers",
+            str(args.workers),
+        ],
+        env,
+        duban_port,
+    )
+    bare = start_server(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.bare_app:app",
+            "--port",
+            str(bare_port),
+            "--workers",
+            str(args.workers),
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+            "--log-level",
+            "warning",
+        ],
+        {},
+        bare_port,
+    )
+    results: dict[str, list[tuple[float, float, int]]] = {"bare": [], "duban": []}
+    try:
+        for _ in range(args.runs):
+            results["bare"].append(wrk(bare_port, args.seconds, args.connections))
+            results["duban"].append(wrk(duban_port, args.seconds, args.connections))
+    finally:
+        stop_server(duban)
+        stop_server(bare)
+    with service.sessions() as session:
+        stored = session.scalar(select(func.count()).select_from(ProgressReport))
+    print(
+        f"\nprogress submissions on PostgreSQL ({'Kafka' if kafka else 'in-process bus'}), "
+        f"{args.workers} workers, wrk -c{args.connections}, {args.runs} runs of "
+        f"{args.seconds}s, medians"
+    )
+    print(f"{'':28}{'req/s':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    medians = {}
+    for name, runs in results.items():
+        rps = statistics.median(r[0] for r in runs)
+        p99 = statistics.median(r[1] for r in runs)
+        medians[name] = rps
+        label = "bare FastAPI endpoint" if name == "bare" else "POST /tasks/{id}/progress"
+        print(f"{label:28}{rps:>9.0f}{p99:>9.1f}{sum(r[2] for r in runs):>9}")
+    print(f"{'duban / bare':28}{medians['duban'] / medians['bare']:>9.2f}")
+    print(f"reports stored: {stored}")
+
+
+if __name__ == "__main__":
+    main()
