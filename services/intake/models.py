@@ -72,3 +72,16 @@ class DraftTask(Base):
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     units: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class DirectoryUnit(Base):
+    """Intake's copy of each government's unit directory, kept from the tasks service's
+    ``directory.unit_changed`` events, to check the units a notice names."""
+
+    __tablename__ = "directory_unit"
+
+    government_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="unit")
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    members: Mapped[list[str]] = mapped_column(JSON, default=list)

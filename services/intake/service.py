@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.intake import changes
-from services.intake.models import Document, DraftTask
-from services.intake.parsing import ParsedNotice, parse_notice
+from services.intake.models import DirectoryUnit, Document, DraftTask
+from services.intake.parsing import ParsedNotice, UnitDirectory, parse_notice
 from services.intake.readers import read_document
 from shared.contracts.intake import (
     Deadline,
@@ -71,6 +71,7 @@ class Refused(ValueError):
 def create_document(session: Session, draft: DocumentIn) -> Document:
     document = Document(
         id=str(uuid.uuid4()),
+        government_id=draft.government_id,
         title=draft.title,
         doc_number=draft.doc_number,
         year=draft.year,
@@ -98,13 +99,28 @@ def ingest(
     if existing is not None:
         return existing, False
     extracted = read_document(data, filename, max_bytes=max_bytes)
-    parsed = parse_notice(extracted.text, file=filename)
+    directory = unit_directory(session, government_id)
+    parsed = parse_notice(extracted.text, file=filename, directory=directory)
     document = _document_from(parsed, digest, filename, extracted.format, source)
     document.government_id = government_id
     session.add(document)
     tasks = _add_tasks(session, document, [_task_fields(t) for t in parsed.tasks])
     _link_to_previous(session, document, tasks)
     return document, True
+
+
+def unit_directory(session: Session, government_id: str) -> UnitDirectory | None:
+    """The government's directory as the parser wants it; None while it is empty."""
+    rows = session.scalars(
+        select(DirectoryUnit).where(DirectoryUnit.government_id == government_id)
+    ).all()
+    if not rows:
+        return None
+    return UnitDirectory(
+        names=frozenset(r.name for r in rows if r.kind == "unit"),
+        aliases={alias: r.name for r in rows for alias in r.aliases},
+        groups={r.name: r.members for r in rows if r.kind == "group"},
+    )
 
 
 def _document_from(
@@ -260,6 +276,7 @@ def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
     return TaskDefinedV1(
         task_id=task.task_id,
         document_id=document.id,
+        government_id=document.government_id,
         number=task.number,
         path=task.path,
         text=task.text,
@@ -277,6 +294,7 @@ def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
 def _document_published(document: Document, task_count: int) -> DocumentPublishedV1:
     return DocumentPublishedV1(
         document_id=document.id,
+        government_id=document.government_id,
         doc_number=document.doc_number,
         title=document.title,
         year=document.year,

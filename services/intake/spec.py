@@ -1,8 +1,9 @@
-"""How the runtime sees intake: it publishes, it subscribes to nothing yet."""
+"""How the runtime sees intake: it publishes notices' tasks and follows the unit directory."""
 
 from pathlib import Path
 
 from services.intake.api import oa_router, router
+from services.intake.handlers import SUBSCRIPTIONS
 from services.intake.models import metadata
 from shared.service import ServiceSpec
 
@@ -12,4 +13,5 @@ SPEC = ServiceSpec(
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
     routers=[router, oa_router],
+    subscriptions=SUBSCRIPTIONS,
 )

@@ -1,5 +1,6 @@
 """The append-only audit log: every mutation of the tasks service leaves one entry, in the
-same transaction as the change itself."""
+same transaction as the change itself. Entries about a task (or one of its assignments,
+milestones, reports, requests) carry its ``task_id``: that is the task's timeline."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ def record(
     action: str,
     entity: str,
     entity_id: str | int,
+    task_id: str | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
@@ -29,6 +31,7 @@ def record(
             action=action,
             entity=entity,
             entity_id=str(entity_id),
+            task_id=task_id if task_id is not None else (entity_id if entity == "task" else None),
             before=before,
             after=after,
             at=datetime.now(UTC),

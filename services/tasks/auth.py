@@ -41,6 +41,12 @@ class Principal:
     unit: str | None = None
     leader: str | None = None
     units: tuple[str, ...] = field(default_factory=tuple)
+    token_id: int | None = None  # None: the bootstrap admin token
+
+    @property
+    def identity(self) -> str:
+        """Who exactly is calling: names are labels and need not be unique."""
+        return "admin" if self.token_id is None else f"token:{self.token_id}"
 
     @property
     def unit_scope(self) -> tuple[str, ...]:
@@ -84,6 +90,7 @@ def authenticate(session: Session, authorization: str | None, admin_token: str |
         unit=row.unit,
         leader=row.leader,
         units=tuple(row.units or ()),
+        token_id=row.id,
     )
 
 

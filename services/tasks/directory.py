@@ -1,8 +1,10 @@
 """The org directory of a government: units with aliases, groups with members, leaders.
 
-Names in a notice are matched against it: an alias becomes the canonical name, a group the
-directory knows becomes its member units (``via_group`` remembers where they came from),
-and a name it does not know is kept as printed, never dropped.
+Every change is announced (``directory.unit_changed``) so intake can check the units a
+notice names before it is published. Names in a notice are matched against it: an alias
+becomes the canonical name, a group the directory knows becomes its member units
+(``via_group`` remembers where they came from), and a name it does not know is kept as
+printed, never dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.tasks.models import Unit
+from shared.contracts.tasks import DirectoryUnitChangedV1
+from shared.messaging.outbox import add_event
 
 KIND_WORDS = {"单位": "unit", "unit": "unit", "分组": "group", "组": "group", "group": "group"}
 
@@ -71,7 +75,23 @@ def upsert_unit(
         unit = Unit(government_id=government_id, name=name)
         session.add(unit)
     unit.kind, unit.aliases, unit.members = kind, aliases, members
+    add_event(
+        session,
+        DirectoryUnitChangedV1(
+            government_id=government_id, name=name, kind=kind, aliases=aliases, members=members
+        ),
+    )
     return unit
+
+
+def remove_unit(session: Session, unit: Unit) -> None:
+    session.delete(unit)
+    add_event(
+        session,
+        DirectoryUnitChangedV1(
+            government_id=unit.government_id, name=unit.name, kind=unit.kind, removed=True
+        ),
+    )
 
 
 def parse_directory_csv(text: str) -> list[tuple[str, str, list[str], list[str]]]:

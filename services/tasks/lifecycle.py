@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session
 
 from services.tasks import audit
 from services.tasks.auth import Principal, require_role, require_task, require_unit
-from services.tasks.models import Assignment, Milestone, Task
+from services.tasks.models import Assignment, AuditEntry, Milestone, Task
 from shared.contracts.tasks import AssignmentChangedV1, TaskStatusChangedV1
 from shared.messaging.outbox import add_event
 
+ROLE_NAMES = {"lead": "牵头单位", "responsible": "责任单位", "cooperating": "配合单位"}
 ACTIVE = ("assigned", "acknowledged", "in_progress", "completion_requested")
 STATUS_NAMES = {
     "assigned": "已交办",
@@ -143,6 +144,11 @@ def reassign(
     require_role(principal, "supervisor")
     task = get_task(session, principal, task_id)
     old = find_assignment(session, task, unit)
+    taken = select(Assignment.id).where(
+        Assignment.task_id == task.id, Assignment.unit == new_unit, Assignment.role == old.role
+    )
+    if session.scalar(taken) is not None:
+        raise Conflict(f"“{new_unit}”已是任务 {task.number} 的{ROLE_NAMES[old.role]}")
     _change_assignment(session, task, old, "removed", reason, principal.name)
     session.delete(old)
     fresh = Assignment(
@@ -204,5 +210,20 @@ def resume(session: Session, principal: Principal, task_id: str, reason: str) ->
     task = get_task(session, principal, task_id)
     if task.status != "suspended":
         raise Conflict("任务未处于暂停状态")
-    set_status(session, task, "in_progress", reason, principal.name)
+    set_status(session, task, _status_before_suspension(session, task), reason, principal.name)
     return task
+
+
+def _status_before_suspension(session: Session, task: Task) -> str:
+    """Where the task was when suspended (from its audit log), so that resuming neither
+    skips 签收 nor drops a pending 办结申请; in_progress if the log does not say."""
+    changes = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.task_id == task.id, AuditEntry.action == "task.status")
+        .order_by(AuditEntry.id.desc())
+    )
+    for change in changes:
+        if (change.after or {}).get("status") == "suspended":
+            previous = (change.before or {}).get("status")
+            return previous if previous in ACTIVE else "in_progress"
+    return "in_progress"

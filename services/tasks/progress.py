@@ -63,12 +63,14 @@ def submit(
     idempotency_key: str | None,
 ) -> tuple[ProgressReport, bool]:
     """Returns the report and whether it is new (False: a retried submission)."""
-    scoped_key = f"{principal.name}:{idempotency_key}" if idempotency_key else None
+    scoped_key = f"{principal.identity}:{idempotency_key}" if idempotency_key else None
     if scoped_key:
         earlier = session.scalar(
             select(ProgressReport).where(ProgressReport.idempotency_key == scoped_key)
         )
         if earlier is not None:
+            if (earlier.task_id, earlier.unit) != (task_id, body.unit):
+                raise Conflict("该 Idempotency-Key 已用于另一项报送，请换一个")
             return earlier, False
     task = get_task(session, principal, task_id)
     require_unit(principal, body.unit)
@@ -136,6 +138,7 @@ def draft(session: Session, principal: Principal, task_id: str, unit: str) -> di
     """What a new report starts from: the unit's last report, or empty fields."""
     task = get_task(session, principal, task_id)
     require_unit(principal, unit)
+    find_assignment(session, task, unit)
     last = session.scalar(
         select(ProgressReport)
         .where(

@@ -78,13 +78,13 @@ def _filtered(query: Select, f: TaskFilter) -> Select:
 
 
 def list_tasks(session: Session, principal: Principal, f: TaskFilter) -> list[TaskSummary]:
-    query = _filtered(_scoped(select(Task), principal), f)
-    tasks = list(
-        session.scalars(query.order_by(Task.document_id, Task.id).limit(f.limit).offset(f.offset))
-    )
+    query = _filtered(_scoped(select(Task), principal), f).order_by(Task.document_id, Task.id)
     leader = principal.leader if principal.role == "leader" else f.leader
-    if leader:
-        tasks = [t for t in tasks if leader in t.leaders]
+    if leader:  # leaders are a JSON list: filter first, then page, or a page comes out short
+        mine = [t for t in session.scalars(query) if leader in t.leaders]
+        tasks = mine[f.offset : f.offset + f.limit]
+    else:
+        tasks = list(session.scalars(query.limit(f.limit).offset(f.offset)))
     return [_summary(session, t) for t in tasks]
 
 

@@ -149,6 +149,8 @@ def urge(
 ) -> Urge:
     require_role(principal, "supervisor")
     task = get_task(session, principal, task_id)
+    for unit in units:
+        find_assignment(session, task, unit)  # only a unit the task is assigned to
     targets = units or [
         a.unit
         for a in session.scalars(

@@ -11,6 +11,7 @@ from shared.contracts.envelope import Envelope, Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
 from shared.contracts.tasks import (
     AssignmentChangedV1,
+    DirectoryUnitChangedV1,
     MilestoneRescheduledV1,
     ProgressReviewedV1,
     ProgressSubmittedV1,
@@ -34,6 +35,7 @@ EVENTS: tuple[type[Event], ...] = (
     MilestoneRescheduledV1,
     ReminderRequestedV1,
     TaskSignalChangedV1,
+    DirectoryUnitChangedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

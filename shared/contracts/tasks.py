@@ -174,3 +174,23 @@ class TaskSignalChangedV1(Event):
     signal: str = Field(description="red, yellow or green")
     previous: str
     reason: str
+
+
+class DirectoryUnitChangedV1(Event):
+    """A unit or group of a government's directory was added, changed or removed. Intake
+    keeps a copy to check the units a notice names before anyone publishes it."""
+
+    TYPE: ClassVar[str] = "directory.unit_changed"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "government_id:name"
+
+    government_id: str
+    name: str
+    kind: str = Field("unit", description="unit or group")
+    aliases: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list, description="a group's member units")
+    removed: bool = False
+
+    def key(self) -> str:
+        return f"{self.government_id}:{self.name}"

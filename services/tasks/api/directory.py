@@ -12,8 +12,13 @@ from sqlalchemy import select
 from services.tasks import audit
 from services.tasks.api.deps import PrincipalDep
 from services.tasks.api.schemas import Orm
-from services.tasks.auth import Principal, require_role
-from services.tasks.directory import DirectoryError, parse_directory_csv, upsert_unit
+from services.tasks.auth import Forbidden, Principal, require_role
+from services.tasks.directory import (
+    DirectoryError,
+    parse_directory_csv,
+    remove_unit,
+    upsert_unit,
+)
 from services.tasks.lifecycle import NotFound
 from services.tasks.models import Leader, Unit
 from shared.web import SessionsDep
@@ -49,6 +54,8 @@ def government_of(principal: Principal, government: str | None) -> str:
         if not government:
             raise DirectoryError("管理员操作须指定 government 参数")
         return government
+    if government and government != principal.government_id:
+        raise Forbidden("无权访问其他政府的名录")
     return principal.government_id or ""
 
 
@@ -72,10 +79,11 @@ def put_unit(
 ) -> UnitOut:
     require_role(principal, "supervisor")
     gov = government_of(principal, government)
+    name = "".join(name.split())
     with sessions.begin() as session:
-        unit = upsert_unit(
-            session, gov, "".join(name.split()), body.kind, body.aliases, body.members
-        )
+        known = session.scalar(select(Unit).where(Unit.government_id == gov, Unit.name == name))
+        before = UnitIn.model_validate(known, from_attributes=True).model_dump() if known else None
+        unit = upsert_unit(session, gov, name, body.kind, body.aliases, body.members)
         audit.record(
             session,
             government_id=gov,
@@ -83,6 +91,7 @@ def put_unit(
             action="directory.unit",
             entity="unit",
             entity_id=unit.name,
+            before=before,
             after=body.model_dump(),
         )
         return UnitOut.model_validate(unit)
@@ -105,9 +114,9 @@ def delete_unit(
             action="directory.unit_deleted",
             entity="unit",
             entity_id=name,
-            before={"kind": unit.kind, "aliases": unit.aliases},
+            before=UnitIn.model_validate(unit, from_attributes=True).model_dump(),
         )
-        session.delete(unit)
+        remove_unit(session, unit)
 
 
 @router.post("/import", summary="从 CSV 或 Excel 导入名录（列：名称、类型、别名、成员）")
@@ -189,6 +198,7 @@ def put_leader(
         leader = session.scalar(
             select(Leader).where(Leader.government_id == gov, Leader.name == name)
         )
+        before = None if leader is None else {"title": leader.title}
         if leader is None:
             leader = Leader(government_id=gov, name=name)
             session.add(leader)
@@ -200,6 +210,7 @@ def put_leader(
             action="directory.leader",
             entity="leader",
             entity_id=name,
+            before=before,
             after=body.model_dump(),
         )
         return LeaderOut.model_validate(leader)

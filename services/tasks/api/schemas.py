@@ -152,7 +152,9 @@ class ExtensionIn(UnitAction):
 
 class AdjustIn(BaseModel):
     due_date: date = Field(description="新的时限")
-    reason: str = Field(min_length=1, max_length=2000, description="调整理由（必填，留痕）")
+    reason: str = Field(
+        min_length=1, max_length=2000, pattern=r"\S", description="调整理由（必填，留痕）"
+    )
 
 
 class UrgeIn(BaseModel):

@@ -101,6 +101,8 @@ def revoke(token_id: int, principal: PrincipalDep, sessions: SessionsDep) -> Tok
             raise NotFound(f"找不到令牌 {token_id}")
         if principal.role != "admin" and row.role in ("admin", "supervisor"):
             raise Forbidden("督查部门不能吊销管理员或督查部门的令牌")
+        if row.revoked_at is not None:
+            return TokenOut.model_validate(row)  # revoked already: nothing changes
         row.revoked_at = datetime.now(UTC)
         audit.record(
             session,
@@ -109,5 +111,7 @@ def revoke(token_id: int, principal: PrincipalDep, sessions: SessionsDep) -> Tok
             action="token.revoked",
             entity="api_token",
             entity_id=row.id,
+            before={"name": row.name, "role": row.role, "revoked_at": None},
+            after={"revoked_at": row.revoked_at.isoformat()},
         )
         return TokenOut.model_validate(row)
