@@ -64,11 +64,12 @@ CACHE_SECONDS = 60.0
 def cached_calendar(session: Session) -> WorkCalendar:
     """The calendar, rebuilt at most once a minute (an import here clears it at once)."""
     now = monotonic()
-    cached = _CACHE.get("calendar")
+    key = str(session.get_bind().url)  # one cache per database
+    cached = _CACHE.get(key)
     if cached and now - cached[0] < CACHE_SECONDS:
         return cached[1]
     calendar = load_calendar(session)
-    _CACHE["calendar"] = (now, calendar)
+    _CACHE[key] = (now, calendar)
     return calendar
 
 

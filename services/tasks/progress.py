@@ -25,6 +25,7 @@ from services.tasks.lifecycle import (
     set_status,
 )
 from services.tasks.models import Indicator, ProgressReport, ReportingRound, Task
+from services.tasks.signal_updates import refresh_signal
 from shared.contracts.tasks import ProgressReviewedV1, ProgressSubmittedV1
 from shared.messaging.outbox import add_event
 
@@ -123,6 +124,8 @@ def submit(
             submitted_at=now,
         ),
     )
+    session.flush()
+    refresh_signal(session, task)
     return report, True
 
 

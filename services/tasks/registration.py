@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.tasks import audit
 from services.tasks.directory import resolve_units
 from services.tasks.models import Assignment, Document, Indicator, Milestone, ReportingRound, Task
+from services.tasks.signal_updates import refresh_signal
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
 from shared.contracts.tasks import TaskRegisteredV1
 from shared.messaging.outbox import add_event
@@ -129,6 +130,8 @@ def define_task(session: Session, event: TaskDefinedV1) -> None:
             revision=task.revision,
         ),
     )
+    session.flush()
+    refresh_signal(session, task)  # after it is defined and announced
 
 
 def task_assignments(session: Session, task_id: str) -> list[Assignment]:

@@ -12,6 +12,7 @@ from services.tasks import audit
 from services.tasks.auth import Principal, require_role, require_unit
 from services.tasks.lifecycle import Conflict, NotFound, find_assignment, get_task
 from services.tasks.models import Assignment, ExtensionRequest, Milestone, Task, Urge
+from services.tasks.signal_updates import refresh_signal
 from shared.contracts.tasks import MilestoneRescheduledV1, TaskUrgedV1
 from shared.messaging.outbox import add_event
 
@@ -52,6 +53,8 @@ def reschedule(
             actor=actor,
         ),
     )
+    session.flush()
+    refresh_signal(session, task)
 
 
 def adjust_deadline(
