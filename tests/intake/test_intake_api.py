@@ -225,3 +225,30 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert document_count(runtime) == 0
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_docx_upload_gives_the_same_draft_as_the_text(client: TestClient) -> None:
+    from docx import Document as WordDocument
+
+    word = WordDocument()
+    for line in notice_text().splitlines():
+        word.add_paragraph(line)
+    buffer = BytesIO()
+    word.save(buffer)
+    from_docx = upload(client, buffer.getvalue(), "通知.docx").json()
+    from_text = client.post("/documents/text", json={"text": notice_text()}).json()
+    assert from_docx["format"] == "docx" and from_text["format"] == "txt"
+    fields = (
+        "number",
+        "path",
+        "text",
+        "leaders",
+        "lead_units",
+        "responsible_units",
+        "cooperating_units",
+        "deadlines",
+        "targets",
+    )
+    assert [{f: t[f] for f in fields} for t in from_docx["tasks"]] == [
+        {f: t[f] for f in fields} for t in from_text["tasks"]
+    ]
