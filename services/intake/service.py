@@ -272,6 +272,14 @@ def _check_publishable(tasks: list[DraftTask]) -> None:
         raise Refused(f"以下任务没有牵头单位或责任单位，请补充后再发布：{'、'.join(orphans)}")
 
 
+def normalised_units(task: DraftTask, role: str, printed: list[str]) -> list[str]:
+    """The names units go out under: the shared prefix made explicit (县财政局、统计局 →
+    县统计局) and aliases resolved, as the parser normalised them. A name the reviewer
+    typed in by hand goes out as typed."""
+    names = {u["verbatim"]: u["name"] for u in task.units if u.get("role") == role}
+    return list(dict.fromkeys(names.get(name, name) for name in printed))
+
+
 def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
     return TaskDefinedV1(
         task_id=task.task_id,
@@ -281,9 +289,9 @@ def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
         path=task.path,
         text=task.text,
         leaders=task.leaders,
-        lead_units=task.lead_units,
-        responsible_units=task.responsible_units,
-        cooperating_units=task.cooperating_units,
+        lead_units=normalised_units(task, "lead", task.lead_units),
+        responsible_units=normalised_units(task, "responsible", task.responsible_units),
+        cooperating_units=normalised_units(task, "cooperating", task.cooperating_units),
         deadlines=[Deadline.model_validate(d) for d in task.deadlines],
         targets=[Target.model_validate(t) for t in task.targets],
         year=document.year,

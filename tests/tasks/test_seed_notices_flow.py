@@ -90,6 +90,13 @@ def expected_assignments(task: dict) -> set[tuple[str, str]]:
     return pairs
 
 
+def same_unit(assigned: str, printed: str) -> bool:
+    """Intake sends normalised names: a shared prefix is made explicit (区发改委、工信局 →
+    区工信局, 区委编办、改革办 → 区委改革办), so an assignment is the printed name or that
+    name behind a short prefix."""
+    return assigned.endswith(printed) and len(assigned) - len(printed) <= 2
+
+
 @pytest.mark.parametrize("seed", sorted(SEEDS))
 def test_every_task_arrives_with_its_assignments(seed: str, flowed: dict) -> None:
     result = flowed[seed]
@@ -100,8 +107,15 @@ def test_every_task_arrives_with_its_assignments(seed: str, flowed: dict) -> Non
         task = got[truth["number"]]
         assert task["text"] == truth["text"]
         assert task["leaders"] == truth["leaders"]
-        pairs = {(a["unit"], a["role"]) for a in task["assignments"]}
-        assert pairs == expected_assignments(truth), truth["number"]
+        pairs = sorted((a["unit"], a["role"]) for a in task["assignments"])
+        want = sorted(expected_assignments(truth))
+        assert len(pairs) == len(want), truth["number"]
+        for printed, role in want:
+            assert any(r == role and same_unit(u, printed) for u, r in pairs), (
+                truth["number"],
+                printed,
+                role,
+            )
 
 
 def test_groups_the_directory_knows_are_expanded(flowed: dict) -> None:
