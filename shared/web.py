@@ -10,20 +10,22 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.service import ServiceRuntime
+from shared.validation import on_validation_error
 
 log = logging.getLogger(__name__)
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
+async def get_runtime(request: Request) -> ServiceRuntime:  # async: no threadpool hop
     return request.app.state.runtime
 
 
-def get_sessions(request: Request) -> sessionmaker[Session]:
+async def get_sessions(request: Request) -> sessionmaker[Session]:
     return request.app.state.runtime.sessions
 
 
@@ -57,6 +59,7 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.state.runtime = runtime
     for router in spec.routers:
         app.include_router(router)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
     for exception, handler in spec.exception_handlers.items():
         app.add_exception_handler(exception, handler)
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")

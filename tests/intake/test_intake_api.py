@@ -252,3 +252,12 @@ def test_a_docx_upload_gives_the_same_draft_as_the_text(client: TestClient) -> N
     assert [{f: t[f] for f in fields} for t in from_docx["tasks"]] == [
         {f: t[f] for f in fields} for t in from_text["tasks"]
     ]
+
+
+def test_a_malformed_request_is_explained_in_chinese(client: TestClient) -> None:
+    response = client.post("/documents", json={"title": "", "year": "明年", "tasks": []})
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert "请求内容“title”：不能少于 1 个字符" in message
+    assert "请求内容“year”：应为整数" in message
+    assert "请求内容“tasks”：至少需要 1 项" in message
