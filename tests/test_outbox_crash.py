@@ -25,7 +25,8 @@ from shared.config import Settings
 from shared.service import ServiceRuntime
 from shared.runtime import load_spec
 from shared.messaging.bus import create_bus
-from services.intake.service import DocumentIn, create_document, publish_document
+from services.intake.publishing import publish_document
+from services.intake.service import DocumentIn, create_document
 
 settings = Settings.model_validate_json(sys.argv[1])
 intake = ServiceRuntime(load_spec("intake"), settings, create_bus(settings))

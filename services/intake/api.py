@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import UploadFile
 
-from services.intake import service, signing
+from services.intake import publishing, service, signing
 from services.intake.parsing import ParseError
 from services.intake.readers import ReadError
 from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
@@ -174,7 +174,7 @@ def edit_task(
 def publish_document(document_id: str, sessions: SessionsDep) -> PublishOut:
     try:
         with sessions.begin() as session:
-            count = service.publish_document(session, document_id)
+            count = publishing.publish_document(session, document_id)
     except (NotFound, Refused) as exc:
         raise _http_error(exc) from None
     return PublishOut(document_id=document_id, published_tasks=count)

@@ -1,0 +1,99 @@
+"""Publishing a reviewed draft: one ``task.defined`` per task (only changed and added ones
+for a corrected notice, plus ``task.withdrawn`` for dropped ones) and one
+``document.published``, all through the outbox in the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from services.intake import changes
+from services.intake.models import Document, DraftTask
+from services.intake.service import Refused, draft_tasks, get_document
+from shared.contracts.intake import (
+    Deadline,
+    DocumentPublishedV1,
+    Target,
+    TaskDefinedV1,
+    TaskWithdrawnV1,
+)
+from shared.messaging.outbox import add_event
+
+
+def publish_document(session: Session, document_id: str) -> int:
+    """Publish once: a second call finds the document published and emits nothing."""
+    document = get_document(session, document_id)
+    if document.status != "draft":
+        return 0
+    if document.kind != "notice":
+        raise Refused("这是工作报告，不是任务分解通知，不能直接发布；请据此起草任务分解通知。")
+    tasks = draft_tasks(session, document_id)
+    _check_publishable(tasks)
+    skip = changes.unchanged_ids(document.changes, tasks) if document.changes else set()
+    published = [t for t in tasks if t.task_id not in skip]
+    for task in published:
+        add_event(session, _task_defined(task, document))
+    for gone in (document.changes or {}).get("removed", []):
+        add_event(
+            session,
+            TaskWithdrawnV1(
+                task_id=gone["task_id"],
+                document_id=document.id,
+                reason=f"更正后的通知删除了第 {gone['number']} 项任务",
+            ),
+        )
+    add_event(session, _document_published(document, len(tasks)))
+    if document.supersedes_id:
+        get_document(session, document.supersedes_id).status = "superseded"
+    document.status = "published"
+    document.published_at = datetime.now(UTC)
+    return len(published)
+
+
+def _check_publishable(tasks: list[DraftTask]) -> None:
+    orphans = [t.number for t in tasks if not (t.lead_units or t.responsible_units)]
+    if orphans:
+        raise Refused(f"以下任务没有牵头单位或责任单位，请补充后再发布：{'、'.join(orphans)}")
+
+
+def normalised_units(task: DraftTask, role: str, printed: list[str]) -> list[str]:
+    """The names units go out under: the shared prefix made explicit (县财政局、统计局 →
+    县统计局) and aliases resolved, as the parser normalised them. A name the reviewer
+    typed in by hand goes out as typed."""
+    names = {u["verbatim"]: u["name"] for u in task.units if u.get("role") == role}
+    return list(dict.fromkeys(names.get(name, name) for name in printed))
+
+
+def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
+    return TaskDefinedV1(
+        task_id=task.task_id,
+        document_id=document.id,
+        government_id=document.government_id,
+        number=task.number,
+        path=task.path,
+        text=task.text,
+        leaders=task.leaders,
+        lead_units=normalised_units(task, "lead", task.lead_units),
+        responsible_units=normalised_units(task, "responsible", task.responsible_units),
+        cooperating_units=normalised_units(task, "cooperating", task.cooperating_units),
+        deadlines=[Deadline.model_validate(d) for d in task.deadlines],
+        targets=[Target.model_validate(t) for t in task.targets],
+        year=document.year,
+        revision=document.revision,
+    )
+
+
+def _document_published(document: Document, task_count: int) -> DocumentPublishedV1:
+    return DocumentPublishedV1(
+        document_id=document.id,
+        government_id=document.government_id,
+        doc_number=document.doc_number,
+        title=document.title,
+        year=document.year,
+        task_count=task_count,
+        issuer=document.issuer,
+        issued_date=document.issued_date,
+        reporting_dates=[r["date"] for r in document.reporting_rounds],
+        supersedes=document.supersedes_id,
+    )
