@@ -161,3 +161,25 @@ def test_an_exempt_task_is_not_reminded(tasks: ServiceRuntime) -> None:
     assert [
         m for m in requests_made(tasks) if m[1] != "report_due" and m[1] != "report_missing"
     ] == []
+
+
+def test_an_approved_extension_moves_the_reminders(tasks: ServiceRuntime) -> None:
+    from services.tasks.models import Milestone
+    from services.tasks.supervision import reschedule
+
+    walk(tasks, date(2022, 9, 1), date(2022, 10, 11))  # overdue +1 already asked
+    with tasks.sessions.begin() as session:
+        task = session.get(Task, "T1")
+        milestone = session.scalars(select(Milestone).where(Milestone.task_id == "T1")).one()
+        reschedule(
+            session, task, milestone, date(2022, 10, 21), "批准延期：管网材料到货推迟", "督查室"
+        )
+    walk(tasks, date(2022, 10, 12), date(2022, 10, 24))
+    moved = [m for m in requests_made(tasks) if m[0] >= "2022-10-12" and "report" not in m[1]]
+    assert moved == [
+        ("2022-10-14", "before_due", "-5"),
+        ("2022-10-18", "before_due", "-3"),
+        ("2022-10-20", "before_due", "-1"),
+        ("2022-10-21", "due_today", "0"),
+        ("2022-10-24", "overdue", "+1"),
+    ]
