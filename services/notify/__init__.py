@@ -1,3 +1,3 @@
-"""Notify: turns events and reminder requests into messages to the right people. Today it
-records, for each newly registered task, one pending notice per unit; the channels (WeChat
-Work, SMS, OA to-do) come in their own issue."""
+"""Notify: turns events and reminder requests into the messages owed to the right people,
+once each (a notice per request and recipient, with its Chinese text). Sending them on
+WeChat Work, SMS or the OA to-do list comes with the channels."""

@@ -1,39 +1,94 @@
-"""Event handlers of the notify service."""
+"""Event handlers of the notify service: each turns an event into the notices it owes,
+once per recipient. Sending them (WeChat Work, SMS, OA to-do) is the channels' job."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.notify.messages import reminder_text, urge_text
 from services.notify.models import Notice
 from shared.contracts import Event
-from shared.contracts.tasks import TaskRegisteredV1
+from shared.contracts.tasks import ReminderRequestedV1, TaskRegisteredV1, TaskUrgedV1
 from shared.messaging.inbox import EventHandler
 
 
-def on_task_registered(session: Session, event: Event) -> None:
-    assert isinstance(event, TaskRegisteredV1)
-    known = set(
-        session.scalars(
-            select(Notice.unit).where(
-                Notice.task_id == event.task_id, Notice.kind == "task_assigned"
-            )
-        )
-    )
+def _owe(
+    session: Session,
+    key: str,
+    task_id: str,
+    kind: str,
+    body: str,
+    recipients: Iterable[tuple[str, str]],
+    due: date | None = None,
+) -> None:
     now = datetime.now(UTC)
-    for unit in event.units:
-        if unit not in known:
+    wanted = {f"{key}|{name}": (name, recipient_kind) for name, recipient_kind in recipients}
+    known = set(session.scalars(select(Notice.dedup_key).where(Notice.dedup_key.in_(wanted))))
+    for dedup_key, (name, recipient_kind) in wanted.items():
+        if dedup_key not in known:
             session.add(
                 Notice(
-                    task_id=event.task_id,
-                    unit=unit,
-                    kind="task_assigned",
+                    dedup_key=dedup_key,
+                    task_id=task_id,
+                    unit=name,
+                    recipient_kind=recipient_kind,
+                    kind=kind,
+                    body=body,
+                    due_date=due,
                     status="pending",
                     created_at=now,
                 )
             )
 
 
-SUBSCRIPTIONS: dict[str, EventHandler] = {TaskRegisteredV1.TYPE: on_task_registered}
+def on_task_registered(session: Session, event: Event) -> None:
+    assert isinstance(event, TaskRegisteredV1)
+    body = f"【交办】新任务{event.number}：{event.text[:60]}，请及时签收。"
+    _owe(
+        session,
+        f"task_assigned:{event.task_id}",
+        event.task_id,
+        "task_assigned",
+        body,
+        ((unit, "unit") for unit in event.units),
+    )
+
+
+def on_reminder_requested(session: Session, event: Event) -> None:
+    assert isinstance(event, ReminderRequestedV1)
+    recipients = [(u, "unit") for u in event.units] + [(p, "leader") for p in event.leaders]
+    _owe(
+        session,
+        event.dedup_key,
+        event.task_id,
+        event.kind,
+        reminder_text(event),
+        recipients,
+        event.due_date,
+    )
+
+
+def on_task_urged(session: Session, event: Event) -> None:
+    assert isinstance(event, TaskUrgedV1)
+    if event.kind != "urge":
+        return  # escalations arrive as reminder requests, with their own keys
+    key = f"urge:{event.task_id}:{event.actor}:{event.message}"
+    _owe(
+        session,
+        key,
+        event.task_id,
+        "urge",
+        urge_text(None, event.message),
+        ((unit, "unit") for unit in event.units),
+    )
+
+
+SUBSCRIPTIONS: dict[str, EventHandler] = {
+    TaskRegisteredV1.TYPE: on_task_registered,
+    ReminderRequestedV1.TYPE: on_reminder_requested,
+    TaskUrgedV1.TYPE: on_task_urged,
+}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -19,14 +19,18 @@ class Base(DeclarativeBase):
 
 
 class Notice(Base):
-    """One message owed to one unit about one task; the dedup key is (task, unit, kind)."""
+    """One message owed to one recipient. ``dedup_key`` (what it is about, the request's own
+    key, and the recipient) is unique: a redelivered or repeated request never owes twice."""
 
     __tablename__ = "notice"
-    __table_args__ = (UniqueConstraint("task_id", "unit", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    task_id: Mapped[str] = mapped_column(String(80))
-    unit: Mapped[str] = mapped_column(String(200))
+    dedup_key: Mapped[str] = mapped_column(String(500), unique=True)
+    task_id: Mapped[str] = mapped_column(String(80), index=True)
+    unit: Mapped[str] = mapped_column(String(200), doc="the recipient: a unit or a leader")
+    recipient_kind: Mapped[str] = mapped_column(String(10), default="unit")
     kind: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text, default="")
+    due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

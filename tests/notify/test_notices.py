@@ -1,0 +1,82 @@
+"""Notify owes one notice per request and recipient, with its Chinese text, however often
+the request arrives."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+
+from services.notify.models import Notice
+from shared.config import Settings
+from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
+from shared.runtime import load_spec
+from shared.service import ServiceRuntime
+
+
+def notify(tmp_path: Path) -> ServiceRuntime:
+    runtime = ServiceRuntime(load_spec("notify"), Settings(data_dir=tmp_path), bus=None)  # type: ignore[arg-type]
+    runtime.migrate()
+    return runtime
+
+
+def request(kind: str = "overdue", step: str = "+4") -> ReminderRequestedV1:
+    return ReminderRequestedV1(
+        dedup_key=f"{kind}:T1:m1:县住建局:2022-10-10:{step}",
+        task_id="T1",
+        government_id="g",
+        kind=kind,
+        step=step,
+        due_date=date(2022, 10, 10),
+        units=["县住建局", "县财政局"],
+        subject="10月10日前",
+        task_number="（二）",
+        task_text="完成城关污水管网改造",
+        warnings=["2027年法定节假日安排尚未录入，暂按周末计算工作日"],
+    )
+
+
+def notices(runtime: ServiceRuntime) -> list[Notice]:
+    with runtime.sessions() as session:
+        return list(session.scalars(select(Notice).order_by(Notice.id)))
+
+
+def test_a_reminder_owes_each_unit_one_notice_with_its_words(tmp_path: Path) -> None:
+    runtime = notify(tmp_path)
+    event = request()
+    for _ in range(2):  # delivered twice under two event ids: a replay
+        envelope = event.envelope()
+        runtime.subscriber(envelope)
+    owed = notices(runtime)
+    assert [n.unit for n in owed] == ["县住建局", "县财政局"]
+    assert owed[0].body.startswith("【督办】任务（二）“10月10日前”已逾期4个工作日")
+    assert "尚未录入" in owed[0].body and owed[0].due_date == date(2022, 10, 10)
+
+
+def test_an_escalation_goes_to_the_leader_and_an_urge_to_the_units(tmp_path: Path) -> None:
+    runtime = notify(tmp_path)
+    escalation = request("escalation", "+5").model_copy(update={"units": [], "leaders": ["王明"]})
+    runtime.subscriber(escalation.envelope())
+    runtime.subscriber(
+        TaskUrgedV1(
+            task_id="T1",
+            government_id="g",
+            units=["县住建局"],
+            message="请于本周五前报送整改情况",
+            actor="督查室",
+        ).envelope()
+    )
+    runtime.subscriber(
+        TaskUrgedV1(
+            task_id="T1",
+            government_id="g",
+            units=["县住建局"],
+            message="逾期",
+            kind="escalation",
+            actor="系统",
+        ).envelope()
+    )
+    owed = [(n.unit, n.recipient_kind, n.kind) for n in notices(runtime)]
+    assert owed == [("王明", "leader", "escalation"), ("县住建局", "unit", "urge")]
+    assert notices(runtime)[0].body.startswith("【督办】您分管的任务（二）")
