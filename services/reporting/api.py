@@ -15,6 +15,7 @@ router = APIRouter(prefix="/overview", tags=["督查视图"])
 class Overview(BaseModel):
     task_count: int
     by_status: dict[str, int]
+    by_signal: dict[str, int]
     unit_count: int
 
 
@@ -25,5 +26,14 @@ def overview(sessions: SessionsDep) -> Overview:
             select(TaskView.status, func.count()).group_by(TaskView.status)
         ).all()
         by_status = {status: count for status, count in rows}
+        signals = session.execute(
+            select(TaskView.signal, func.count()).group_by(TaskView.signal)
+        ).all()
+        by_signal = {signal: count for signal, count in signals}
         units = {u for row in session.scalars(select(TaskView.units)) for u in row}
-    return Overview(task_count=sum(by_status.values()), by_status=by_status, unit_count=len(units))
+    return Overview(
+        task_count=sum(by_status.values()),
+        by_status=by_status,
+        by_signal=by_signal,
+        unit_count=len(units),
+    )

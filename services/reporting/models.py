@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import new_metadata
@@ -28,3 +28,8 @@ class TaskView(Base):
     units: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    government_id: Mapped[str] = mapped_column(String(64), default="default")
+    signal: Mapped[str] = mapped_column(String(10), default="green")
+    signal_reason: Mapped[str] = mapped_column(Text, default="")
+    percent: Mapped[int] = mapped_column(Integer, default=0)
+    last_report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
