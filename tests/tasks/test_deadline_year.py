@@ -29,9 +29,12 @@ def days(first: date, last: date) -> list[date]:
     return [first + timedelta(n) for n in range((last - first).days + 1)]
 
 
-@pytest.fixture
-def tasks(tmp_path: Path) -> ServiceRuntime:
-    settings = Settings(data_dir=tmp_path, topic_prefix="year")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def tasks(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceRuntime:
+    """The tasks service alone, on SQLite and on PostgreSQL: the scan's conflict handling
+    and the lease are dialect-specific."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    settings = Settings(data_dir=tmp_path, topic_prefix="year", database_url=url)
     runtime = ServiceRuntime(load_spec("tasks"), settings, bus=None)  # type: ignore[arg-type]
     runtime.migrate()
     with runtime.sessions.begin() as session:
