@@ -36,8 +36,11 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    options.setdefault("pool_size", 10)
-    options.setdefault("max_overflow", 20)
+    # At least as many pooled connections as request threads (anyio's default limiter: 40):
+    # with fewer, the overflow connections are opened and closed per request under load,
+    # and a PostgreSQL connection costs a process fork and several milliseconds.
+    options.setdefault("pool_size", 40)
+    options.setdefault("max_overflow", 10)
     options.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **options)
     # Listen first: every pooled connection, the very first one included, gets the path.

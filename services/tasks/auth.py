@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass, field
+from time import monotonic
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,16 +72,22 @@ def new_token() -> str:
     return "dbn_" + secrets.token_urlsafe(32)
 
 
-def authenticate(session: Session, authorization: str | None, admin_token: str | None) -> Principal:
+def bearer_token(authorization: str | None) -> str:
     if not authorization or not authorization.lower().startswith("bearer "):
         raise Unauthorized("缺少访问令牌（Authorization: Bearer …）")
-    token = authorization[7:].strip()
-    if admin_token and hmac.compare_digest(token, admin_token):
-        return Principal(name="admin", role="admin", government_id=None)
+    return authorization[7:].strip()
+
+
+ADMIN = Principal(name="admin", role="admin", government_id=None)
+
+
+def is_admin_token(token: str, admin_token: str | None) -> bool:
+    return bool(admin_token) and hmac.compare_digest(token, admin_token or "")
+
+
+def principal_for_hash(session: Session, token_hash: str) -> Principal:
     row = session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None)
-        )
+        select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
     )
     if row is None:
         raise Unauthorized("访问令牌无效或已被吊销")
@@ -92,6 +100,46 @@ def authenticate(session: Session, authorization: str | None, admin_token: str |
         units=tuple(row.units or ()),
         token_id=row.id,
     )
+
+
+def authenticate(session: Session, authorization: str | None, admin_token: str | None) -> Principal:
+    token = bearer_token(authorization)
+    if is_admin_token(token, admin_token):
+        return ADMIN
+    return principal_for_hash(session, hash_token(token))
+
+
+class PrincipalCache:
+    """Known tokens for a few seconds, so that a request does not look its token up.
+
+    Only successful look-ups are kept (a new token works at once, an unknown one is asked
+    about every time). A revocation clears the entry in the process that handled it at once;
+    other processes (``--workers``, replicas) stop accepting the token within ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float = 30.0, max_entries: int = 10_000) -> None:
+        self.ttl_s = ttl_s
+        self._max = max_entries
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str) -> Principal | None:
+        entry = self._entries.get(token_hash)
+        if entry is None or monotonic() - entry[0] >= self.ttl_s:
+            return None
+        return entry[1]
+
+    def put(self, token_hash: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[token_hash] = (monotonic(), principal)
+
+    def forget_token(self, token_id: int) -> None:
+        with self._lock:
+            for key, (_, principal) in list(self._entries.items()):
+                if principal.token_id == token_id:
+                    del self._entries[key]
 
 
 def require_role(principal: Principal, *roles: str) -> None:

@@ -64,6 +64,21 @@ def submit(
     idempotency_key: str | None,
 ) -> tuple[ProgressReport, bool]:
     """Returns the report and whether it is new (False: a retried submission)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from services.tasks.progress_pg import submit_pg  # the fast path; same rules
+
+        return submit_pg(session, principal, task_id, body, idempotency_key)
+    return _submit_orm(session, principal, task_id, body, idempotency_key)
+
+
+def _submit_orm(
+    session: Session,
+    principal: Principal,
+    task_id: str,
+    body: ProgressIn,
+    idempotency_key: str | None,
+) -> tuple[ProgressReport, bool]:
+    """The portable path (SQLite): the same steps through the ORM."""
     scoped_key = f"{principal.identity}:{idempotency_key}" if idempotency_key else None
     if scoped_key:
         earlier = session.scalar(
@@ -98,7 +113,7 @@ def submit(
         idempotency_key=scoped_key,
     )
     session.add(report)
-    _apply_actuals(session, task, body.indicator_actuals, now)
+    apply_actuals(session, task, body.indicator_actuals, now)
     task.percent_done, task.updated_at = max(task.percent_done, body.percent), now
     audit.record(
         session,
@@ -129,7 +144,13 @@ def submit(
     return report, True
 
 
-def _apply_actuals(session: Session, task: Task, actuals: dict[int, float], now: datetime) -> None:
+# Everything the submission needs to check and to keep the signal current, in one round trip:
+# the task, whether the caller's units and the reporting unit are assigned to it, the
+# document's rounds, the task's open deadlines, and whether it has reported in the previous
+# and the current round (the facts refresh_signal gathers, see signal_updates._facts).
+
+
+def apply_actuals(session: Session, task: Task, actuals: dict[int, float], now: datetime) -> None:
     for indicator_id, value in actuals.items():
         indicator = session.get(Indicator, indicator_id)
         if indicator is None or indicator.task_id != task.id:

@@ -14,6 +14,9 @@ class TasksSettings(BaseSettings):
     admin_token: SecretStr | None = Field(
         None, description="bootstrap admin token; issue the real tokens with it (POST /tokens)"
     )
+    submit_threads: int = Field(
+        8, ge=1, description="progress submissions processed at once per worker process"
+    )
 
 
 @lru_cache

@@ -24,20 +24,28 @@ from shared.metrics import EVENTS_PUBLISHED
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# After a batch, the relay waits at least this long before the next one even when commits
+# keep waking it: under load, one query publishes the events of many commits instead of one
+# query per commit competing with the requests for the CPU. Events go out ≤ 20 ms later.
+MIN_GAP_S = 0.02
+
+
+_INSERT = insert(OUTBOX)  # one statement, values as parameters: compiled once, cached
 
 
 def add_event(session: Session, event: Event) -> Envelope:
     """Record an event in the caller's transaction; it is published once that commits."""
     envelope = event.envelope()
     session.execute(
-        insert(OUTBOX).values(
-            event_id=str(envelope.id),
-            type=envelope.type,
-            version=envelope.version,
-            key=envelope.key,
-            payload=envelope.to_bytes(),
-            created_at=envelope.occurred_at,
-        )
+        _INSERT,
+        {
+            "event_id": str(envelope.id),
+            "type": envelope.type,
+            "version": envelope.version,
+            "key": envelope.key,
+            "payload": envelope.to_bytes(),
+            "created_at": envelope.occurred_at,
+        },
     )
     session.info["outbox_written"] = True
     return envelope
@@ -45,13 +53,20 @@ def add_event(session: Session, event: Event) -> Envelope:
 
 class OutboxRelay:
     def __init__(
-        self, service: str, engine: Engine, bus: Bus, topic_prefix: str, interval_s: float = 0.5
+        self,
+        service: str,
+        engine: Engine,
+        bus: Bus,
+        topic_prefix: str,
+        interval_s: float = 0.5,
+        min_gap_s: float = MIN_GAP_S,
     ) -> None:
         self.service = service
         self._engine = engine
         self._bus = bus
         self._prefix = topic_prefix
         self._interval = interval_s
+        self._min_gap = min_gap_s
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,5 +124,9 @@ class OutboxRelay:
                 log.exception("outbox relay of %s failed (attempt %d)", self.service, failures)
                 self._stopping.wait(min(30.0, 0.5 * 2**failures))
                 continue
+            if published == BATCH_SIZE:
+                continue  # a backlog: drain it
             if published == 0:
                 self._wake.wait(self._interval)
+            if self._min_gap:
+                self._stopping.wait(self._min_gap)  # let commits gather into the next batch

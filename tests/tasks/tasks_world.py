@@ -195,8 +195,14 @@ def admin_token_env() -> Iterator[None]:
 
 
 @contextmanager
-def world(data_dir: Path, prefix: str) -> Iterator[World]:
-    settings = Settings(data_dir=data_dir, bus="memory", topic_prefix=prefix, relay_interval_s=0.05)
+def world(data_dir: Path, prefix: str, database_url: str | None = None) -> Iterator[World]:
+    settings = Settings(
+        data_dir=data_dir,
+        bus="memory",
+        topic_prefix=prefix,
+        relay_interval_s=0.05,
+        database_url=database_url,
+    )
     with admin_token_env():
         runtime = Runtime(settings, names=("intake", "tasks"))  # all the tests need
         with TestClient(runtime.create_app()) as client:

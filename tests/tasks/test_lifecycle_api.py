@@ -20,9 +20,12 @@ from shared.messaging.tables import OUTBOX
 SUP, ZHUJIAN, OA = "supervisor-A", "unit-zhujian", "oa-caizheng"
 
 
-@pytest.fixture
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with world(tmp_path_factory.mktemp("life"), "life") as built:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def w(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Every life-cycle test on SQLite and on PostgreSQL: progress submission takes a
+    PostgreSQL-specific fast path there."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    with world(tmp_path_factory.mktemp("life"), "life", url) as built:
         yield built
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import select
 
 from services.tasks import audit
-from services.tasks.api.deps import PrincipalDep
+from services.tasks.api.deps import PrincipalDep, principal_cache
 from services.tasks.api.schemas import Orm
-from services.tasks.auth import Forbidden, hash_token, new_token, require_role
+from services.tasks.auth import Forbidden, Principal, hash_token, new_token, require_role
 from services.tasks.lifecycle import NotFound
 from services.tasks.models import ApiToken
 from shared.web import SessionsDep
@@ -93,8 +93,18 @@ def list_tokens(principal: PrincipalDep, sessions: SessionsDep) -> list[TokenOut
 
 
 @router.delete("/{token_id}", summary="吊销令牌")
-def revoke(token_id: int, principal: PrincipalDep, sessions: SessionsDep) -> TokenOut:
+def revoke(
+    token_id: int, principal: PrincipalDep, sessions: SessionsDep, request: Request
+) -> TokenOut:
     require_role(principal, "supervisor")
+    try:
+        return _revoke(token_id, principal, sessions)
+    finally:
+        # This process stops accepting the token at once; other workers within the cache's TTL.
+        principal_cache(request.app).forget_token(token_id)
+
+
+def _revoke(token_id: int, principal: Principal, sessions: SessionsDep) -> TokenOut:
     with sessions.begin() as session:
         row = session.get(ApiToken, token_id)
         if row is None or not principal.sees_government(row.government_id or ""):
