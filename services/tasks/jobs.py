@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.tasks.holidays import load_calendar
-from services.tasks.scheduling import INSTANCE, acquire_lease, scan
+from services.tasks.lease import INSTANCE, acquire_lease
+from services.tasks.scheduling import scan
 from services.tasks.signal_updates import refresh_all
 from shared.service import Job, ServiceRuntime
 

@@ -15,11 +15,11 @@ from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.tasks import audit
+from services.tasks.bulk import add_audit_entries, add_events
 from services.tasks.calendar import WorkCalendar
 from services.tasks.holidays import cached_calendar
 from services.tasks.lifecycle import ACTIVE
 from services.tasks.models import Milestone, ProgressReport, ReportingRound, Task
-from services.tasks.scheduling import add_audit_entries, add_events
 from services.tasks.signals import SignalPolicy, TaskFacts, compute_signal
 from shared.contracts.tasks import TaskSignalChangedV1
 from shared.messaging.outbox import add_event
