@@ -8,6 +8,7 @@ repository); renders are cached per module so the whole file stays fast.
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import struct
@@ -47,6 +48,8 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 def seed_text(seed: str) -> str:
     path = next((CORPUS / "seeds").glob(f"{seed}_*.txt"), None)
     if path is None:
+        if os.environ.get("CI", "").lower() == "true":  # in CI the corpus must be there
+            pytest.fail(f"seed {seed} not found under {CORPUS}", pytrace=False)
         pytest.skip(f"seed {seed} not found under {CORPUS}")
     return path.read_text(encoding="utf-8")
 
