@@ -288,3 +288,19 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReminderPolicyRow(Base):
+    """A government's reminder and escalation policy; governments without a row use the
+    defaults of ``reminders.ReminderPolicy``."""
+
+    __tablename__ = "reminder_policy"
+
+    government_id: Mapped[str] = mapped_column(GOV, primary_key=True)
+    before_due: Mapped[list[int]] = mapped_column(JSON)
+    overdue_every: Mapped[int] = mapped_column(Integer)
+    report_before: Mapped[int] = mapped_column(Integer)
+    escalate_to_leader_after: Mapped[int] = mapped_column(Integer)
+    circular_after: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -15,15 +15,14 @@ from sqlalchemy.orm import Session
 
 from services.tasks.calendar import WorkCalendar
 from services.tasks.lifecycle import ACTIVE
-from services.tasks.models import Milestone, ReportingRound
+from services.tasks.models import Milestone
+from services.tasks.policies import DEFAULT, PolicyBook
 from services.tasks.reminders import (
-    ReminderPolicy,
     Step,
     deadline_step,
     escalation_steps,
-    round_step,
 )
-from services.tasks.scheduling import REPORT_WINDOW, announce
+from services.tasks.scheduling import announce, rounds_in_window
 
 _UNITS_OF = """
     SELECT a.task_id, string_agg(a.unit, ',' ORDER BY a.id) AS whom,
@@ -56,8 +55,9 @@ _INSERTED = """
 _PG_MILESTONES = text(
     f"""
     WITH steps AS (
-        SELECT * FROM unnest(CAST(:dues AS date[]), CAST(:kinds AS text[]),
-                             CAST(:steps AS text[])) AS s(due_date, kind, step)
+        SELECT * FROM unnest(CAST(:governments AS text[]), CAST(:dues AS date[]),
+                             CAST(:kinds AS text[]), CAST(:steps AS text[]))
+                      AS s(government_id, due_date, kind, step)
     ), candidates AS MATERIALIZED (
         SELECT m.id, m.task_id, m.phrase, m.due_date, t.government_id, t.leaders
         FROM milestone m JOIN task t ON t.id = m.task_id
@@ -77,6 +77,8 @@ _PG_MILESTONES = text(
                CASE WHEN s.kind = 'escalation' THEN c.leaders
                     ELSE to_json(coalesce(u.units, CAST(ARRAY[] AS text[]))) END AS recipients
         FROM candidates c JOIN steps s ON s.due_date = c.due_date
+             AND s.government_id = CASE WHEN c.government_id = ANY(CAST(:custom AS text[]))
+                                        THEN c.government_id ELSE '*' END
         LEFT JOIN units u ON u.task_id = c.task_id
     )
     {_INSERTED}
@@ -113,55 +115,57 @@ _PG_ROUNDS = text(
 )
 
 
-def _milestone_steps_by_due(
-    session: Session, today: date, calendar: WorkCalendar, policy: ReminderPolicy
-) -> tuple[date, list[tuple[date, Step]]]:
-    horizon = calendar.add_workdays(today, max(policy.before_due, default=0))
+def _milestone_steps(
+    session: Session, today: date, calendar: WorkCalendar, policies: PolicyBook
+) -> tuple[date, list[tuple[str, date, Step]]]:
+    """(government, due date, step) for every due date in the window: "*" stands for every
+    government that keeps the default policy."""
+    horizon = calendar.add_workdays(today, policies.longest_before_due)
     first = session.scalar(
         select(func.min(Milestone.due_date)).where(
             Milestone.status == "open", Milestone.due_date <= horizon
         )
     )
-    steps: list[tuple[date, Step]] = []
+    steps: list[tuple[str, date, Step]] = []
     if first is None:
         return horizon, steps
+    books = [("*", DEFAULT), *policies.by_government.items()]
     for n in range((horizon - first).days + 1):
         due = first + timedelta(n)
-        step = deadline_step(due, today, calendar, policy)
-        steps += [(due, s) for s in (step, *escalation_steps(due, today, calendar, policy)) if s]
+        for government_id, policy in books:
+            found = (
+                deadline_step(due, today, calendar, policy),
+                *escalation_steps(due, today, calendar, policy),
+            )
+            steps += [(government_id, due, step) for step in found if step]
     return horizon, steps
 
 
 def pg_scan(
-    session: Session, today: date, now: datetime, calendar: WorkCalendar, policy: ReminderPolicy
+    session: Session, today: date, now: datetime, calendar: WorkCalendar, policies: PolicyBook
 ) -> int:
     # The row estimates of these statements are poor (unnest, CTEs): keep the planner from
     # spending half a second on JIT compilation, and let sorts and hashes stay in memory.
     session.execute(text("SET LOCAL jit = off"))
     session.execute(text("SET LOCAL work_mem = '64MB'"))
-    horizon, by_due = _milestone_steps_by_due(session, today, calendar, policy)
+    horizon, steps = _milestone_steps(session, today, calendar, policies)
     rows = []
-    if by_due:
+    if steps:
         rows += session.execute(
             _PG_MILESTONES,
             {
                 "now": now,
                 "horizon": horizon,
-                "dues": [due for due, _ in by_due],
-                "kinds": [step.kind for _, step in by_due],
-                "steps": [step.step for _, step in by_due],
+                "custom": list(policies.by_government),
+                "governments": [government_id for government_id, _, _ in steps],
+                "dues": [due for _, due, _ in steps],
+                "kinds": [step.kind for _, _, step in steps],
+                "steps": [step.step for _, _, step in steps],
             },
         ).all()
-    report_horizon = calendar.add_workdays(today, policy.report_before)
     by_round = [
         (round_id, step)
-        for round_id, due in session.execute(
-            select(ReportingRound.id, ReportingRound.due_date).where(
-                ReportingRound.due_date <= report_horizon,
-                ReportingRound.due_date >= today - REPORT_WINDOW,
-            )
-        )
-        if (step := round_step(due, today, calendar, policy)) is not None
+        for round_id, _, _, step in rounds_in_window(session, today, calendar, policies)
     ]
     if by_round:
         rows += session.execute(

@@ -38,8 +38,8 @@ from services.tasks.models import (
     Task,
     Urge,
 )
+from services.tasks.policies import PolicyBook, load_policies
 from services.tasks.reminders import (
-    ReminderPolicy,
     Step,
     deadline_step,
     escalation_steps,
@@ -49,7 +49,6 @@ from shared.contracts import Event
 from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
 
 SCHEDULER = "系统（到期提醒）"
-DEFAULT_POLICY = ReminderPolicy()
 REPORT_WINDOW = timedelta(days=62)  # how long after its due date a round's laggards are chased
 
 
@@ -89,11 +88,11 @@ def _reminded_units() -> Any:
     return and_(Assignment.role.in_(("lead", "responsible")), Assignment.status != "returned")
 
 
-def milestone_candidates(today: date, calendar: WorkCalendar, policy: ReminderPolicy) -> Select:
+def milestone_candidates(today: date, calendar: WorkCalendar, policies: PolicyBook) -> Select:
     """Open milestones due up to the furthest before-due step (overdue ones included: they are
     reminded every few working days), of active tasks that are not exempt. An index range on
     ``milestone (status, due_date)``."""
-    horizon = calendar.add_workdays(today, max(policy.before_due, default=0))
+    horizon = calendar.add_workdays(today, policies.longest_before_due)
     return _remindable(
         select(
             Milestone.id,
@@ -109,9 +108,9 @@ def milestone_candidates(today: date, calendar: WorkCalendar, policy: ReminderPo
 
 
 def milestone_requests(
-    session: Session, today: date, calendar: WorkCalendar, policy: ReminderPolicy
+    session: Session, today: date, calendar: WorkCalendar, policies: PolicyBook
 ) -> list[Request]:
-    candidates = milestone_candidates(today, calendar, policy)
+    candidates = milestone_candidates(today, calendar, policies)
     rows = session.execute(candidates).all()
     if not rows:
         return []
@@ -123,14 +122,16 @@ def milestone_requests(
         .order_by(Assignment.id)
     ):
         units.setdefault(task_id, []).append(unit)
-    steps_on: dict[date, list[Step]] = {}  # steps depend only on the due date: once per date
+    # steps depend only on the government's policy and the due date: once per pair
+    steps_on: dict[tuple[str, date], list[Step]] = {}
     tasks: dict[str, TaskInfo] = {}
     requests = []
     for milestone_id, phrase, due, task_id, government_id, leaders in rows:
-        steps = steps_on.get(due)
+        steps = steps_on.get((government_id, due))
         if steps is None:
+            policy = policies.for_(government_id)
             step = deadline_step(due, today, calendar, policy)
-            steps = steps_on[due] = [
+            steps = steps_on[(government_id, due)] = [
                 *([step] if step else []),
                 *escalation_steps(due, today, calendar, policy),
             ]
@@ -148,20 +149,13 @@ def milestone_requests(
 
 
 def round_requests(
-    session: Session, today: date, calendar: WorkCalendar, policy: ReminderPolicy
+    session: Session, today: date, calendar: WorkCalendar, policies: PolicyBook
 ) -> list[Request]:
     """Per round in its reminder window: the lead/responsible units of each active task that
     have not reported in it yet (one anti-join over all those rounds), one request per task."""
-    horizon = calendar.add_workdays(today, policy.report_before)
     rounds = {
         round_id: (step, period, due)
-        for round_id, period, due in session.execute(
-            select(ReportingRound.id, ReportingRound.period, ReportingRound.due_date).where(
-                ReportingRound.due_date <= horizon,
-                ReportingRound.due_date >= today - REPORT_WINDOW,
-            )
-        )
-        if (step := round_step(due, today, calendar, policy)) is not None
+        for round_id, period, due, step in rounds_in_window(session, today, calendar, policies)
     }
     if not rounds:
         return []
@@ -190,6 +184,29 @@ def round_requests(
         step, period, due = rounds[round_id]
         requests.append(Request(step, info, due, f"{period}进展报送", units, [], f"r{round_id}"))
     return requests
+
+
+def rounds_in_window(
+    session: Session, today: date, calendar: WorkCalendar, policies: PolicyBook
+) -> list[tuple[int, str, date, Step]]:
+    """Reporting rounds with a step today under their government's policy."""
+    horizon = calendar.add_workdays(today, policies.longest_report_before)
+    rows = session.execute(
+        select(
+            ReportingRound.id,
+            ReportingRound.period,
+            ReportingRound.due_date,
+            ReportingRound.government_id,
+        ).where(
+            ReportingRound.due_date <= horizon,
+            ReportingRound.due_date >= today - REPORT_WINDOW,
+        )
+    )
+    return [
+        (round_id, period, due, step)
+        for round_id, period, due, government_id in rows
+        if (step := round_step(due, today, calendar, policies.for_(government_id))) is not None
+    ]
 
 
 def insert_new(session: Session, rows: dict[str, Request], now: datetime) -> set[str]:
@@ -349,15 +366,16 @@ def scan(
     today: date,
     now: datetime,
     calendar: WorkCalendar,
-    policy: ReminderPolicy = DEFAULT_POLICY,
+    policies: PolicyBook | None = None,
 ) -> int:
     """One pass: ask every reminder due today that was not asked before. Returns how many."""
     now = now.astimezone(UTC)
+    policies = policies or load_policies(session)
     if is_pg(session):
         from services.tasks.scan_pg import pg_scan  # the set-based path; same keys
 
-        return pg_scan(session, today, now, calendar, policy)
-    requests = milestone_requests(session, today, calendar, policy)
-    requests += round_requests(session, today, calendar, policy)
+        return pg_scan(session, today, now, calendar, policies)
+    requests = milestone_requests(session, today, calendar, policies)
+    requests += round_requests(session, today, calendar, policies)
     warnings = calendar.warnings_for({today.year, *(r.due.year for r in requests)})
     return request_reminders(session, requests, now, warnings)

@@ -124,6 +124,17 @@ def _revoke(w: World) -> tuple[str, str, dict[str, Any]]:
     return "DELETE", f"/tasks/tokens/{w.admin('POST', '/tasks/tokens', json=body)['id']}", {}
 
 
+def _policy(_w: World) -> tuple[str, str, dict[str, Any]]:
+    body = {
+        "before_due": [10, 2],
+        "overdue_every": 5,
+        "report_before": 2,
+        "escalate_to_leader_after": 3,
+        "circular_after": 8,
+    }
+    return "PUT", "/tasks/policy", {"json": body}
+
+
 def _calendar(_w: World) -> tuple[str, str, dict[str, Any]]:
     return "PUT", "/tasks/calendar", {"content": "2031-01-01,holiday,元旦\n".encode()}
 
@@ -204,6 +215,7 @@ CASES: dict[tuple[str, str], Case] = {
         SUP, _revoke, ("token.revoked",), ("token.revoked",), task=None
     ),
     ("PUT", "/tasks/calendar"): Case("admin", _calendar, ("calendar.imported",), task=None),
+    ("PUT", "/tasks/policy"): Case(SUP, _policy, ("policy.updated",), task=None),
 }
 
 

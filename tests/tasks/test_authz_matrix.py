@@ -213,6 +213,27 @@ def _revoke(w: World, _caller: str, args: dict[str, Any]) -> Call:
     return f"/tasks/tokens/{w.admin('POST', '/tasks/tokens', json=body)['id']}", {}
 
 
+POLICY = {
+    "before_due": [5, 3, 1],
+    "overdue_every": 3,
+    "report_before": 3,
+    "escalate_to_leader_after": 5,
+    "circular_after": 10,
+}
+
+
+def _policy(w: World, caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/policy", {"params": _gov(caller, args)}
+
+
+def _put_policy(w: World, caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/policy", {"json": POLICY, "params": _gov(caller, args)}
+
+
+def policy_of(government: str) -> Callable[[World, Any], bool]:
+    return lambda _w, body: body["government_id"] == government
+
+
 def _calendar_year(w: World, _caller: str, args: dict[str, Any]) -> Call:
     return "/tasks/calendar/2022", {}
 
@@ -251,6 +272,8 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, str, dict[str, Any]], Call]] =
     ("DELETE", "/tasks/tokens/{token_id}"): _revoke,
     ("GET", "/tasks/calendar/{year}"): _calendar_year,
     ("PUT", "/tasks/calendar"): _put_calendar,
+    ("GET", "/tasks/policy"): _policy,
+    ("PUT", "/tasks/policy"): _put_policy,
 }
 
 # --- what each caller must get ---------------------------------------------------------------
@@ -439,6 +462,14 @@ MATRIX: list[Row] = [
     *directory_write_rows(("PUT", "/tasks/directory/leaders/{name}")),
     *directory_write_rows(("POST", "/tasks/directory/import")),
     *directory_write_rows(("DELETE", "/tasks/directory/units/{name}"), 204),
+    # the reminder policy: everyone in a government reads its own, the bureau changes it
+    Row(("GET", "/tasks/policy"), "admin", 200, sees=policy_of(GOV_A)),
+    Row(("GET", "/tasks/policy"), "admin", 422, {"gov": ""}, note="without ?government"),
+    Row(("GET", "/tasks/policy"), SUP_A, 200, sees=policy_of(GOV_A)),
+    Row(("GET", "/tasks/policy"), SUP_B, 200, sees=policy_of(GOV_B), note="its own"),
+    Row(("GET", "/tasks/policy"), SUP_B, 403, {"gov": GOV_A}, note="naming government A"),
+    *(Row(("GET", "/tasks/policy"), c, 200, sees=policy_of(GOV_A)) for c in NON_BUREAU),
+    *directory_write_rows(("PUT", "/tasks/policy")),
     Row(("DELETE", "/tasks/directory/units/{name}"), SUP_B, 404, note="A's unit, hidden"),
     # tokens: the bureau issues and revokes unit, leader and OA tokens of its government
     Row(("POST", "/tasks/tokens"), "admin", 201),

@@ -186,3 +186,31 @@ def test_an_approved_extension_moves_the_reminders(tasks: ServiceRuntime) -> Non
         ("2022-10-21", "due_today", "0"),
         ("2022-10-24", "overdue", "+1"),
     ]
+
+
+def test_a_government_s_own_policy_decides_its_reminders(tasks: ServiceRuntime) -> None:
+    from services.tasks.policies import set_policy
+    from services.tasks.reminders import ReminderPolicy
+
+    own = ReminderPolicy(
+        before_due=(2,),
+        overdue_every=5,
+        report_before=1,
+        escalate_to_leader_after=2,
+        circular_after=4,
+    )
+    with tasks.sessions.begin() as session:
+        set_policy(session, "default", own, "督查室")
+    walk(tasks, date(2022, 9, 26), date(2022, 10, 18))
+    assert per_day(requests_made(tasks)) == sorted(
+        [
+            ("2022-09-29", "report_due", "-1"),
+            ("2022-10-08", "before_due", "-2"),  # 2 working days before 10-10: Saturday 10-08
+            ("2022-10-08", "report_missing", "+1"),
+            ("2022-10-10", "due_today", "0"),
+            ("2022-10-11", "overdue", "+1"),
+            ("2022-10-12", "escalation", "+2"),
+            ("2022-10-14", "circular", "+4"),
+            ("2022-10-18", "overdue", "+6"),  # every 5 working days
+        ]
+    )
