@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from services.tasks.holidays import load_calendar  # noqa: E402
 from services.tasks.jobs import BEIJING  # noqa: E402
 from services.tasks.models import ReminderRequest  # noqa: E402
-from services.tasks.reminders import ReminderPolicy  # noqa: E402
+from services.tasks.policies import PolicyBook  # noqa: E402
 from services.tasks.scheduling import scan  # noqa: E402
 from services.tasks.signal_updates import refresh_all  # noqa: E402
 from shared.config import Settings  # noqa: E402
@@ -290,14 +290,14 @@ def explain_candidates(service: ServiceRuntime, today: date) -> list[str]:
 
     with service.sessions() as session:
         calendar = load_calendar(session)
-        query = scheduling.milestone_candidates(today, calendar, ReminderPolicy())
+        query = scheduling.milestone_candidates(today, calendar, PolicyBook())
         compiled = query.compile(
             dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
         )
         rows = session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars().all()
         candidates = len(session.execute(query).all())
-        steps = len(scheduling.milestone_requests(session, today, calendar, ReminderPolicy()))
-        late = len(scheduling.round_requests(session, today, calendar, ReminderPolicy()))
+        steps = len(scheduling.milestone_requests(session, today, calendar, PolicyBook()))
+        late = len(scheduling.round_requests(session, today, calendar, PolicyBook()))
     return [
         f"candidates: {candidates} open milestones (-> {steps} milestone steps to dedup), "
         f"{late} (task, round) pairs with units that have not reported",
