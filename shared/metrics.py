@@ -18,6 +18,3 @@ EVENT_LAG = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
-HTTP_REQUESTS = Counter(
-    "duban_http_requests_total", "HTTP requests answered", ["service", "status"]
-)

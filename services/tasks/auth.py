@@ -102,13 +102,6 @@ def principal_for_hash(session: Session, token_hash: str) -> Principal:
     )
 
 
-def authenticate(session: Session, authorization: str | None, admin_token: str | None) -> Principal:
-    token = bearer_token(authorization)
-    if is_admin_token(token, admin_token):
-        return ADMIN
-    return principal_for_hash(session, hash_token(token))
-
-
 class PrincipalCache:
     """Known tokens for a few seconds, so that a request does not look its token up.
 
@@ -146,11 +139,6 @@ def require_role(principal: Principal, *roles: str) -> None:
     if principal.role not in roles and principal.role != "admin":
         allowed = "、".join(ROLE_NAMES[r] for r in roles)
         raise Forbidden(f"此操作仅限{allowed}，当前身份为{ROLE_NAMES[principal.role]}")
-
-
-def require_government(principal: Principal, government_id: str) -> None:
-    if not principal.sees_government(government_id):
-        raise Forbidden("无权访问其他政府的数据")
 
 
 def can_see_task(session: Session, principal: Principal, task: Task) -> bool:

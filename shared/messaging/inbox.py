@@ -37,10 +37,6 @@ class Subscriber:
         self._sessions = sessions
         self._subscriptions = subscriptions
 
-    @property
-    def event_types(self) -> list[str]:
-        return sorted(self._subscriptions)
-
     def __call__(self, envelope: Envelope) -> None:
         handler = self._subscriptions.get(envelope.type)
         if handler is None:

@@ -22,7 +22,6 @@ DIGITS = {
     "九": 9,
 }
 POWERS = {"十": 10, "百": 100, "千": 1000}
-CHINESE_NUMERAL_CHARS = "".join(DIGITS) + "".join(POWERS)
 
 
 def chinese_to_int(text: str) -> int | None:
