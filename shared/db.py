@@ -41,7 +41,10 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
     # and a PostgreSQL connection costs a process fork and several milliseconds.
     options.setdefault("pool_size", 40)
     options.setdefault("max_overflow", 10)
-    options.setdefault("pool_pre_ping", True)
+    # No ping before each checkout: that is a round trip on every transaction. A connection
+    # the server dropped fails its statement instead; SQLAlchemy then discards the whole
+    # pool, and the request gets a 503 to retry (shared/web.py) rather than a wrong answer.
+    options.setdefault("pool_pre_ping", False)
     engine = create_engine(url, **options)
     # Listen first: every pooled connection, the very first one included, gets the path.
     event.listen(engine, "connect", _search_path_setter(schema))

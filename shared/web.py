@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.service import ServiceRuntime
@@ -49,6 +50,19 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
+async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A dropped database connection (a restart, a failover) is worth a retry: the pool is
+    renewed by then, and the transaction was rolled back. Anything else is a real fault."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        log.warning("database connection lost during %s %s", request.method, request.url.path)
+        return JSONResponse(
+            {"detail": "数据库连接中断，本次操作未生效，请稍后重试"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    raise exc
+
+
 def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -60,6 +74,7 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     for exception, handler in spec.exception_handlers.items():
         app.add_exception_handler(exception, handler)
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")

@@ -8,10 +8,11 @@ weekends only, and every deadline computed in it carries a visible warning.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from time import monotonic
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from services.tasks import audit
@@ -62,13 +63,27 @@ CACHE_SECONDS = 60.0
 
 
 def cached_calendar(session: Session) -> WorkCalendar:
-    """The calendar, rebuilt at most once a minute (an import here clears it at once)."""
+    """The calendar, rebuilt at most once a minute (an import through the API clears it)."""
+    return _cached(session.get_bind().engine, lambda: load_calendar(session))
+
+
+def calendar_for(engine: Engine) -> WorkCalendar:
+    """The same cache, for a caller without a session of its own."""
+
+    def load() -> WorkCalendar:
+        with Session(engine) as session:
+            return load_calendar(session)
+
+    return _cached(engine, load)
+
+
+def _cached(engine: Engine, load: Callable[[], WorkCalendar]) -> WorkCalendar:
     now = monotonic()
-    key = str(session.get_bind().url)  # one cache per database
+    key = str(engine.url)  # one cache per database
     cached = _CACHE.get(key)
     if cached and now - cached[0] < CACHE_SECONDS:
         return cached[1]
-    calendar = load_calendar(session)
+    calendar = load()
     _CACHE[key] = (now, calendar)
     return calendar
 

@@ -63,22 +63,8 @@ def submit(
     body: ProgressIn,
     idempotency_key: str | None,
 ) -> tuple[ProgressReport, bool]:
-    """Returns the report and whether it is new (False: a retried submission)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from services.tasks.progress_pg import submit_pg  # the fast path; same rules
-
-        return submit_pg(session, principal, task_id, body, idempotency_key)
-    return _submit_orm(session, principal, task_id, body, idempotency_key)
-
-
-def _submit_orm(
-    session: Session,
-    principal: Principal,
-    task_id: str,
-    body: ProgressIn,
-    idempotency_key: str | None,
-) -> tuple[ProgressReport, bool]:
-    """The portable path (SQLite): the same steps through the ORM."""
+    """Returns the report and whether it is new (False: a retried submission). Every rule
+    of a submission lives here; progress_pg.submit_fast takes the plain case on PostgreSQL."""
     scoped_key = f"{principal.identity}:{idempotency_key}" if idempotency_key else None
     if scoped_key:
         earlier = session.scalar(
@@ -142,12 +128,6 @@ def _submit_orm(
     session.flush()
     refresh_signal(session, task)
     return report, True
-
-
-# Everything the submission needs to check and to keep the signal current, in one round trip:
-# the task, whether the caller's units and the reporting unit are assigned to it, the
-# document's rounds, the task's open deadlines, and whether it has reported in the previous
-# and the current round (the facts refresh_signal gathers, see signal_updates._facts).
 
 
 def apply_actuals(session: Session, task: Task, actuals: dict[int, float], now: datetime) -> None:

@@ -1,11 +1,17 @@
-"""Progress submission on PostgreSQL, in a handful of statements instead of the ORM's dozen
-round trips (about 4.7× the throughput; see bench/progress_load.py).
+"""The common progress submission on PostgreSQL in two round trips, for a unit reporting on a
+task it is already working on (by far the most frequent write of the whole system).
 
-It applies exactly the rules of ``progress._submit_orm`` — the same checks in the same order,
-the same idempotency by the token-scoped key, the same transaction for report, audit entry,
-outbox event, progress and signal — and tests/tasks/test_lifecycle_api.py runs every case on
-both paths. ``_TASK_FACTS`` reads in SQL what ``signal_updates._facts`` reads through the
-ORM: a change to one must be made to the other.
+``submit_fast`` reads every fact the submission checks in one query, decides in Python, and
+writes report, audit entry, outbox event, the task's progress and signal (and when its colour
+changes, what ``refresh_signal`` records then) in one more round trip. It handles only that
+plain case and answers None for the rest — a first report (the task's status moves),
+indicator actuals, a retried Idempotency-Key, any refusal — which then takes
+``progress.submit``, where every rule lives. So nothing here decides differently:
+tests/tasks/test_progress_paths.py submits the same reports both ways and compares what they
+wrote.
+
+``_TASK_FACTS`` reads in SQL what ``signal_updates._facts`` reads through the ORM: a change to
+one must be made to the other.
 """
 
 from __future__ import annotations
@@ -15,20 +21,18 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
+from psycopg import Connection
 from psycopg.rows import namedtuple_row
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
-from services.tasks.auth import Forbidden, Principal, require_unit
-from services.tasks.holidays import cached_calendar
-from services.tasks.lifecycle import ACTIVE, Conflict, NotFound, set_status
-from services.tasks.models import AuditEntry, ProgressReport, Task
-from services.tasks.progress import ProgressIn, apply_actuals
-from services.tasks.signal_updates import refresh_signal
+from services.tasks.auth import Principal
+from services.tasks.calendar import WorkCalendar
+from services.tasks.progress import ProgressIn
+from services.tasks.signal_updates import SYSTEM
 from services.tasks.signals import TaskFacts, compute_signal
-from shared.contracts.tasks import ProgressSubmittedV1
-from shared.messaging.outbox import add_event
+from shared.contracts import Envelope
+from shared.contracts.tasks import ProgressSubmittedV1, TaskSignalChangedV1
 
 _TASK_FACTS = """
     SELECT t.id, t.government_id, t.number, t.status, t.signal, t.signal_reason,
@@ -53,39 +57,21 @@ _TASK_FACTS = """
                           ORDER BY r.due_date LIMIT 1))) AS reported
       FROM task t WHERE t.id = %(task_id)s
     """
-_REPORTS = ProgressReport.__table__
-_TASKS = Task.__table__
-_INSERT_REPORT = (
-    pg_insert(_REPORTS)
-    .on_conflict_do_nothing(index_elements=["idempotency_key"])
-    .returning(_REPORTS.c.id)  # rowcount is not reliable here: a row back means inserted
-)
-_INSERT_AUDIT = insert(AuditEntry.__table__)
-_SET_REASON = (
-    update(_TASKS)
-    .where(_TASKS.c.id == bindparam("task_id"))
-    .values(signal_reason=bindparam("reason"))
-)
-_BUMP_TASK = (
-    update(_TASKS)
-    .where(_TASKS.c.id == bindparam("task_id"))
-    .values(
-        percent_done=func.greatest(_TASKS.c.percent_done, bindparam("percent")),
-        updated_at=bindparam("now"),
-    )
-    .returning(_TASKS.c.percent_done, _TASKS.c.status, _TASKS.c.signal, _TASKS.c.signal_reason)
-)
 
-
+# The report only when its idempotency key is free and the task is still as read; then, and
+# only then, its audit entry, its outbox event and the task's progress and signal words.
 _WRITE_ALL = """
     WITH report AS (
         INSERT INTO progress_report (id, task_id, unit, round_id, done, next_steps, problems,
             support_needed, percent, indicator_actuals, attachments, submitted_by, submitted_at,
-            status, review_comment, reviewed_by, reviewed_at, idempotency_key)
-        VALUES (%(id)s, %(task_id)s, %(unit)s, %(round_id)s, %(done)s, %(next_steps)s,
-            %(problems)s, %(support_needed)s, %(percent)s, CAST(%(indicator_actuals)s AS json),
-            CAST(%(attachments)s AS json), %(submitted_by)s, %(submitted_at)s, %(status)s,
-            %(review_comment)s, %(reviewed_by)s, %(reviewed_at)s, %(idempotency_key)s)
+            status, review_comment, idempotency_key)
+        SELECT %(id)s::text, %(task_id)s::text, %(unit)s::text, %(round_id)s::int,
+            %(done)s::text, %(next_steps)s::text, %(problems)s::text,
+            %(support_needed)s::text, %(percent)s::int, '{}'::json,
+            CAST(%(attachments)s AS json), %(submitted_by)s::text,
+            %(submitted_at)s::timestamptz, 'submitted', '', %(idempotency_key)s::text
+         WHERE EXISTS (SELECT 1 FROM task
+                        WHERE id = %(task_id)s AND status = %(status)s AND signal = %(signal)s)
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING id
     ), audit AS (
@@ -101,200 +87,204 @@ _WRITE_ALL = """
           FROM report
     )
     UPDATE task
-       SET percent_done = greatest(percent_done, %(percent)s), updated_at = %(submitted_at)s
+       SET percent_done = greatest(percent_done, %(percent)s), updated_at = %(submitted_at)s,
+           signal = %(new_signal)s, signal_reason = %(signal_reason)s
      WHERE id = %(task_id)s AND EXISTS (SELECT 1 FROM report)
-    RETURNING percent_done, status, signal, signal_reason
+    RETURNING id
     """
 
-
-def _fetch(session: Session, sql: str, params: dict[str, Any]) -> Any:
-    """One row (or None) straight from psycopg, in the session's transaction: these two
-    statements run on every submission, and SQLAlchemy's per-statement work would cost more
-    than PostgreSQL's (psycopg still prepares them after a few runs on a connection)."""
-    dbapi = session.connection().connection.driver_connection
-    with dbapi.cursor(row_factory=namedtuple_row) as cursor:  # type: ignore[union-attr]
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-def _earlier(session: Session, scoped_key: str, task_id: str, unit: str) -> ProgressReport | None:
-    earlier = session.scalar(
-        select(ProgressReport).where(ProgressReport.idempotency_key == scoped_key)
+# When the report moves the signal to another colour: what refresh_signal records then, its
+# audit entry and task.signal_changed, in the same transaction, after the report's own.
+_SIGNAL_CHANGED = """
+    WITH audit AS (
+        INSERT INTO audit_entry (government_id, actor, action, entity, entity_id, task_id,
+            before, after, at)
+        SELECT %(government_id)s::text, %(actor)s::text, 'task.signal', 'task',
+            %(task_id)s::text, %(task_id)s::text, CAST(%(before)s AS json),
+            CAST(%(after)s AS json), %(at)s::timestamptz
+         WHERE EXISTS (SELECT 1 FROM progress_report WHERE id = %(report_id)s::text)
     )
-    if earlier is not None and (earlier.task_id, earlier.unit) != (task_id, unit):
-        raise Conflict("该 Idempotency-Key 已用于另一项报送，请换一个")
-    return earlier
+    INSERT INTO outbox (event_id, type, version, key, payload, created_at)
+    SELECT %(event_id)s::text, %(event_type)s::text, %(event_version)s::int, %(event_key)s::text,
+        %(payload)s::bytea, %(occurred_at)s::timestamptz
+     WHERE EXISTS (SELECT 1 FROM progress_report WHERE id = %(report_id)s::text)
+    """
+
+# Where a progress report can go straight in: the task is under way (a first report moves its
+# status, and that is the ORM path's business).
+_PLAIN = ("in_progress", "completion_requested")
 
 
-def submit_pg(
-    session: Session,
+def submit_fast(
+    engine: Engine,
+    calendar: WorkCalendar,
     principal: Principal,
     task_id: str,
     body: ProgressIn,
     idempotency_key: str | None,
-) -> tuple[ProgressReport, bool]:
-    """The same steps as _submit_orm in a handful of statements (PostgreSQL).
+) -> dict[str, Any] | None:
+    """The new report's columns once committed, or None: use ``progress.submit`` instead."""
+    if body.indicator_actuals:
+        return None
+    raw = engine.raw_connection()
+    conn: Connection[Any] = raw.driver_connection  # type: ignore[assignment]
+    # Autocommit: the read needs no transaction of its own (it takes no locks either way, and
+    # the write re-checks what it relies on), and the write is one statement, atomic by
+    # itself. No BEGIN and no COMMIT to wait for.
+    try:
+        conn.autocommit = True
+        return _submit(conn, calendar, principal, task_id, body, idempotency_key)
+    except psycopg.OperationalError:
+        if not conn.broken:
+            raise
+        return None  # the server dropped it (a restart): the ORM path meets the pool's fate
+    finally:
+        try:
+            conn.autocommit = False
+        except psycopg.Error:
+            raw.invalidate()  # a broken connection does not go back into the pool
+        raw.close()
 
-    Idempotency rests on the unique key: the insert does nothing when the key is taken (a
-    parallel twin waits for the first to commit), and then the earlier report is returned. A
-    retry whose checks now fail (say the task has since been completed) still gets its report.
-    """
-    scoped_key = f"{principal.identity}:{idempotency_key}" if idempotency_key else None
+
+def _submit(
+    conn: Connection[Any],
+    calendar: WorkCalendar,
+    principal: Principal,
+    task_id: str,
+    body: ProgressIn,
+    idempotency_key: str | None,
+) -> dict[str, Any] | None:
     now = datetime.now(UTC)
     today = now.date()
-    try:
-        row = _fetch(
-            session,
-            _TASK_FACTS,
-            {
-                "task_id": task_id,
-                "unit": body.unit,
-                "scope": list(principal.unit_scope),
-                "today": today,
-            },
-        )
-        if row is None:
-            raise NotFound(f"找不到任务 {task_id}")
-        _check_access(principal, row)
-        require_unit(principal, body.unit)
-        if not row.assigned:
-            raise NotFound(f"任务 {row.number} 没有交办给“{body.unit}”")
-        if row.status not in (*ACTIVE, "suspended"):
-            raise Conflict("任务已办结或已撤销，不再接收进展")
-    except (NotFound, Forbidden, Conflict):
-        earlier = _earlier(session, scoped_key, task_id, body.unit) if scoped_key else None
-        if earlier is None:
-            raise
-        return earlier, False
+    facts = {"task_id": task_id, "unit": body.unit, "scope": list(principal.unit_scope)}
+    with conn.cursor(row_factory=namedtuple_row) as cursor:
+        row = cursor.execute(_TASK_FACTS, {**facts, "today": today}).fetchone()
+    if row is None or not _plain(principal, body, row):
+        return None
     rounds = [(rid, period, date.fromisoformat(due)) for rid, period, due in row.rounds or ()]
     upcoming = [r for r in rounds if r[2] >= today]
     round_ = upcoming[0] if upcoming else (rounds[-1] if rounds else None)
-    report = ProgressReport(
-        id=str(uuid.uuid4()),
-        task_id=task_id,
-        unit=body.unit,
-        round_id=round_[0] if round_ else None,
-        done=body.done,
-        next_steps=body.next_steps,
-        problems=body.problems,
-        support_needed=body.support_needed,
-        percent=body.percent,
-        indicator_actuals={str(k): v for k, v in body.indicator_actuals.items()},
-        attachments=body.attachments,
-        submitted_by=principal.name,
-        submitted_at=now,
-        status="submitted",
-        review_comment="",
-        idempotency_key=scoped_key,
+    percent_done = max(row.percent_done, body.percent)
+    signal, reason = compute_signal(
+        _signal_facts(row, rounds, round_, percent_done, today), calendar
     )
-    values = {c.key: getattr(report, c.key) for c in _REPORTS.columns}
-    submitted = ProgressSubmittedV1(
-        report_id=report.id,
+    report = {
+        "id": str(uuid.uuid4()),
+        "task_id": task_id,
+        "unit": body.unit,
+        "round_id": round_[0] if round_ else None,
+        "done": body.done,
+        "next_steps": body.next_steps,
+        "problems": body.problems,
+        "support_needed": body.support_needed,
+        "percent": body.percent,
+        "indicator_actuals": {},
+        "attachments": body.attachments,
+        "submitted_by": principal.name,
+        "submitted_at": now,
+        "status": "submitted",
+        "review_comment": "",
+    }
+    envelope = ProgressSubmittedV1(
+        report_id=report["id"],
         task_id=task_id,
         government_id=row.government_id,
         unit=body.unit,
         period=round_[1] if round_ else None,
         percent=body.percent,
         submitted_at=now,
+    ).envelope()
+    params = {
+        **report,
+        "attachments": json.dumps(body.attachments),
+        "idempotency_key": f"{principal.identity}:{idempotency_key}" if idempotency_key else None,
+        "status": row.status,
+        "signal": row.signal,
+        "new_signal": signal,
+        "signal_reason": reason,
+        "government_id": row.government_id,
+        "audit_after": json.dumps({"unit": body.unit, "percent": body.percent}),
+        **_outbox_row(envelope),
+    }
+    if signal == row.signal:
+        written = conn.execute(_WRITE_ALL, params).fetchone() is not None
+    else:  # two statements, one transaction, still one round trip
+        with conn.pipeline(), conn.transaction():
+            cursor = conn.execute(_WRITE_ALL, params)
+            conn.execute(_SIGNAL_CHANGED, _signal_change(row, report, signal, reason))
+        written = cursor.fetchone() is not None
+    # Not written: the key was taken (a retry) or the task moved meanwhile; nothing was
+    # written, and the ORM path answers with the earlier report or the refusal.
+    return report if written else None
+
+
+def _signal_change(row: Any, report: dict[str, Any], signal: str, reason: str) -> dict[str, Any]:
+    envelope = TaskSignalChangedV1(
+        task_id=row.id,
+        government_id=row.government_id,
+        signal=signal,
+        previous=row.signal,
+        reason=reason,
+    ).envelope()
+    return {
+        "government_id": row.government_id,
+        "actor": SYSTEM,
+        "task_id": row.id,
+        "before": json.dumps({"signal": row.signal}),
+        "after": json.dumps({"signal": signal, "reason": reason}),
+        "at": report["submitted_at"],
+        "report_id": report["id"],
+        **_outbox_row(envelope),
+    }
+
+
+def _outbox_row(envelope: Envelope) -> dict[str, Any]:
+    """shared.messaging.outbox.add_event's row, as statement parameters."""
+    return {
+        "event_id": str(envelope.id),
+        "event_type": envelope.type,
+        "event_version": envelope.version,
+        "event_key": envelope.key,
+        "payload": envelope.to_bytes(),
+        "occurred_at": envelope.occurred_at,
+    }
+
+
+def _plain(principal: Principal, body: ProgressIn, row: Any) -> bool:
+    """Allowed, and nothing but a report to record: can_see_task, require_unit and
+    find_assignment on the row read above. A refusal is worded by the ORM path."""
+    if (
+        row.status not in _PLAIN
+        or not row.assigned
+        or not principal.sees_government(row.government_id)
+    ):
+        return False
+    if principal.role in ("admin", "supervisor"):
+        return True
+    if principal.role == "leader":
+        return False  # a leader reads but does not report
+    return row.in_scope and principal.acts_for(body.unit)
+
+
+def _signal_facts(
+    row: Any,
+    rounds: list[tuple[int, str, date]],
+    round_: tuple[int, str, date] | None,
+    percent_done: int,
+    today: date,
+) -> TaskFacts:
+    """signal_updates._facts from the row read above, this report included."""
+    past = [r for r in rounds if r[2] < today]
+    upcoming = [r for r in rounds if r[2] >= today]
+    reported = set(row.reported) | ({round_[0]} if round_ else set())
+    year = row.year or today.year
+    deadlines = [(phrase, date.fromisoformat(due)) for phrase, due in row.deadlines or ()]
+    return TaskFacts(
+        today=today,
+        open_deadlines=deadlines,
+        round_due=past[-1][2] if past else None,
+        reported_in_round=bool(past) and past[-1][0] in reported,
+        reported_recently=bool(upcoming) and upcoming[0][0] in reported,
+        percent_done=percent_done,
+        period=(date(year, 1, 1), max([d for _, d in deadlines] + [date(year, 12, 31)])),
     )
-    audit_after = {"unit": body.unit, "percent": body.percent}
-    if row.status in ("assigned", "acknowledged") or body.indicator_actuals:
-        # A first report (the task starts: its status event goes out before the report's)
-        # or one with indicator actuals: statement by statement.
-        inserted = session.execute(_INSERT_REPORT, values).first() is not None
-        bumped = None
-        if inserted:
-            if body.indicator_actuals:
-                task = session.get(Task, task_id)
-                assert task is not None
-                apply_actuals(session, task, body.indicator_actuals, now)
-            bumped = session.execute(
-                _BUMP_TASK, {"task_id": task_id, "percent": body.percent, "now": now}
-            ).one()
-            session.execute(
-                _INSERT_AUDIT,
-                {
-                    "government_id": row.government_id,
-                    "actor": principal.name,
-                    "action": "progress.submitted",
-                    "entity": "progress_report",
-                    "entity_id": report.id,
-                    "task_id": task_id,
-                    "before": None,
-                    "after": audit_after,
-                    "at": now,
-                },
-            )
-            if bumped.status in ("assigned", "acknowledged"):
-                task = session.get(Task, task_id)
-                assert task is not None
-                set_status(session, task, "in_progress", f"{body.unit}报送进展", principal.name)
-            add_event(session, submitted)
-    else:
-        # Everything in one statement: the report, and only when it is new (the idempotency
-        # key was free), its audit entry, its outbox event and the task's progress.
-        envelope = submitted.envelope()
-        bumped = _fetch(
-            session,
-            _WRITE_ALL,
-            {
-                **values,
-                "indicator_actuals": json.dumps(values["indicator_actuals"]),
-                "attachments": json.dumps(values["attachments"]),
-                "audit_after": json.dumps(audit_after),
-                "government_id": row.government_id,
-                "event_id": str(envelope.id),
-                "event_type": envelope.type,
-                "event_version": envelope.version,
-                "event_key": envelope.key,
-                "payload": envelope.to_bytes(),
-                "occurred_at": envelope.occurred_at,
-            },
-        )
-        if bumped is not None:
-            session.info["outbox_written"] = True  # wake the relay after the commit
-    if bumped is None:  # the key was taken: a retried (or parallel twin) submission
-        earlier = _earlier(session, scoped_key or "", task_id, body.unit)
-        if earlier is None:  # cannot happen: only the idempotency key can conflict
-            raise Conflict("报送冲突，请重试")
-        return earlier, False
-    status = bumped.status
-    if status in ACTIVE:
-        # The signal from the facts read above (this report included). When it stays what
-        # the task shows, nothing is written; when it moves, refresh_signal recomputes it
-        # from the database and records the change (audit entry and event) as everywhere else.
-        past = [r for r in rounds if r[2] < today]
-        reported = set(row.reported) | ({round_[0]} if round_ else set())
-        year = row.year or today.year
-        deadlines = [(phrase, date.fromisoformat(due)) for phrase, due in row.deadlines or ()]
-        facts = TaskFacts(
-            today=today,
-            open_deadlines=deadlines,
-            round_due=past[-1][2] if past else None,
-            reported_in_round=bool(past) and past[-1][0] in reported,
-            reported_recently=bool(upcoming) and upcoming[0][0] in reported,
-            percent_done=bumped.percent_done,
-            period=(date(year, 1, 1), max([d for _, d in deadlines] + [date(year, 12, 31)])),
-        )
-        signal, reason = compute_signal(facts, cached_calendar(session))
-        if signal != bumped.signal:  # a new colour: audited and announced by refresh_signal
-            task = session.get(Task, task_id)
-            assert task is not None
-            refresh_signal(session, task, today)
-        elif reason != bumped.signal_reason:  # same colour, new words: no event (as there)
-            session.execute(_SET_REASON, {"task_id": task_id, "reason": reason})
-    return report, True
-
-
-def _check_access(principal: Principal, row: Any) -> None:
-    """can_see_task on the row read above (the same rules)."""
-    if not principal.sees_government(row.government_id):
-        allowed = False
-    elif principal.role in ("admin", "supervisor"):
-        allowed = True
-    elif principal.role == "leader":
-        allowed = principal.leader in (row.leaders or ())
-    else:
-        allowed = bool(principal.unit_scope) and row.in_scope
-    if not allowed:
-        raise Forbidden(f"无权查看或办理任务 {row.number}")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from services.tasks.api.deps import PrincipalDep
 from services.tasks.auth import require_role
 from services.tasks.calendar import CalendarDataError
-from services.tasks.holidays import import_year, load_calendar
+from services.tasks.holidays import clear_cache, import_year, load_calendar
 from services.tasks.lifecycle import Conflict
 from shared.web import SessionsDep
 
@@ -60,4 +60,5 @@ async def import_calendar(
             year, days = import_year(session, text, principal.name)
     except CalendarDataError as exc:
         raise Conflict(f"节假日安排未能导入：{exc}") from None
+    clear_cache()  # this process uses the new year at once; others within a minute
     return {"year": year, "days": days}

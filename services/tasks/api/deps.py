@@ -25,7 +25,12 @@ from services.tasks.lifecycle import Conflict, NotFound
 from services.tasks.settings import TasksSettings, tasks_settings
 from shared.web import SessionsDep
 
-SettingsDep = Annotated[TasksSettings, Depends(tasks_settings)]
+
+async def get_settings() -> TasksSettings:  # async: a sync dependency costs a threadpool hop
+    return tasks_settings()
+
+
+SettingsDep = Annotated[TasksSettings, Depends(get_settings)]
 
 
 def principal_cache(app: FastAPI) -> PrincipalCache:
