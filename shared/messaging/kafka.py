@@ -105,8 +105,12 @@ class KafkaBusConsumer(ConsumerThread):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=200,
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=1_000,
+            # A member silent this long is dropped from its group. Ten seconds (the client's
+            # default) was reached on a loaded 2-core machine: the group then rebalanced in
+            # the middle of a test. Kafka's own default is 45 s; a crashed consumer's
+            # partitions wait at most this long for a new owner.
+            session_timeout_ms=30_000,
+            heartbeat_interval_ms=3_000,
             # A topic created just before we subscribed may be missing from the first
             # metadata; the default 5-minute refresh would leave us without partitions.
             metadata_max_age_ms=5_000,
