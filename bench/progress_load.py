@@ -6,7 +6,7 @@ from wrk on loopback).
     .venv/bin/python bench/progress_load.py [--seconds 15] [--runs 3] [--workers 2]
 
 Needs DUBAN_TEST_PG_URL (and uses Kafka when DUBAN_TEST_KAFKA_BOOTSTRAP is set) and wrk
-(apt-get install wrk). Prints the median requests/s and p99 of each, and their ratio.
+(apt-get install wrk). Prints the median requests/s, p50 and p99 of each, and their ratio.
 
 The 1,000 tasks start as a notice leaves them: assigned, nobody has reported yet. A warm-up
 run, not counted, gives each its first report (which moves the task to 在办 and takes the
@@ -151,7 +151,7 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def wrk(port: int, seconds: int, connections: int) -> tuple[float, float, int]:
+def wrk(port: int, seconds: int, connections: int) -> tuple[float, float, float, int]:
     out = subprocess.run(
         [
             "wrk",
@@ -168,10 +168,15 @@ def wrk(port: int, seconds: int, connections: int) -> tuple[float, float, int]:
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def percentile(p: int) -> float:
+        found = re.search(rf"{p}%\s+([\d.]+)(us|ms|s)", out)
+        assert found, out
+        return float(found.group(1)) * scale[found.group(2)]
+
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
+    return rps, percentile(50), percentile(99), int(errors.group(1)) if errors else 0
 
 
 def main() -> None:
@@ -250,14 +255,15 @@ def main() -> None:
         f"{args.workers} workers, wrk -c{args.connections}, {args.runs} runs of "
         f"{args.seconds}s, medians"
     )
-    print(f"{'':28}{'req/s':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"{'':28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     medians = {}
     for name, runs in results.items():
         rps = statistics.median(r[0] for r in runs)
-        p99 = statistics.median(r[1] for r in runs)
+        p50 = statistics.median(r[1] for r in runs)
+        p99 = statistics.median(r[2] for r in runs)
         medians[name] = rps
         label = "bare FastAPI endpoint" if name == "bare" else "POST /tasks/{id}/progress"
-        print(f"{label:28}{rps:>9.0f}{p99:>9.1f}{sum(r[2] for r in runs):>9}")
+        print(f"{label:28}{rps:>9.0f}{p50:>9.1f}{p99:>9.1f}{sum(r[3] for r in runs):>9}")
     print(f"{'duban / bare':28}{medians['duban'] / medians['bare']:>9.2f}")
     print(f"reports stored: {stored}")
 
