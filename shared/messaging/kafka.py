@@ -98,7 +98,6 @@ class KafkaBusConsumer(ConsumerThread):
     def _run(self) -> None:
         # A KafkaConsumer is not thread-safe: it is made, used and closed on this thread.
         consumer = KafkaConsumer(
-            *self._topics,
             bootstrap_servers=self._bootstrap,
             group_id=self._group,
             client_id=f"{self._group}-consumer",
@@ -111,11 +110,12 @@ class KafkaBusConsumer(ConsumerThread):
             # partitions wait at most this long for a new owner.
             session_timeout_ms=30_000,
             heartbeat_interval_ms=3_000,
-            # A topic created just before we subscribed may be missing from the first
-            # metadata; the default 5-minute refresh would leave us without partitions.
+            # Partitions added later are seen within seconds, not the default 5 minutes.
             metadata_max_age_ms=5_000,
         )
         try:
+            self._await_topics(consumer)
+            consumer.subscribe(self._topics)
             while not self._stopping.is_set():
                 batch = consumer.poll(timeout_ms=200)
                 self._assigned = {(tp.topic, tp.partition) for tp in consumer.assignment()}
@@ -126,6 +126,18 @@ class KafkaBusConsumer(ConsumerThread):
         finally:
             self._assigned = set()
             consumer.close(autocommit=False)
+
+    def _await_topics(self, consumer: KafkaConsumer) -> None:
+        """Join the group only once our metadata lists every partition of our topics.
+
+        Joining earlier gets an empty assignment, then a second rebalance when the metadata
+        catches up; under load kafka-python 3.0.12 was seen to drop the assignment of that
+        second round (the SyncGroup answer arrived, the partitions were never taken up) and
+        the consumer sat idle until it was restarted."""
+        while not self._stopping.is_set():
+            if all(consumer.partitions_for_topic(topic) for topic in self._topics):
+                return
+            self._stopping.wait(0.2)
 
     def _consume(self, consumer: KafkaConsumer, tp: TopicPartition, records: list) -> None:
         next_offset = None
