@@ -24,6 +24,16 @@ Handler = Callable[[Envelope], None]
 MAX_RETRY_BACKOFF_S = 30.0
 
 
+class Publishable(Protocol):
+    """What a bus needs of a record: its key and its bytes. An Envelope is one; so is an
+    outbox row, which the relay publishes as stored, without parsing it first."""
+
+    @property
+    def key(self) -> str: ...
+
+    def to_bytes(self) -> bytes: ...
+
+
 class BusConsumer(Protocol):
     def start(self) -> None:
         """Join the group and consume on a background thread."""
@@ -41,7 +51,7 @@ class BusConsumer(Protocol):
 class Bus(Protocol):
     def ensure_topics(self, topics: Sequence[str]) -> None: ...
 
-    def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None: ...
+    def publish(self, topic: str, envelopes: Sequence[Publishable]) -> None: ...
 
     def consumer(self, group: str, topics: Sequence[str], handler: Handler) -> BusConsumer: ...
 

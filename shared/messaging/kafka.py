@@ -18,8 +18,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from shared.contracts import Envelope
-from shared.messaging.bus import ConsumerThread, Handler, deliver
+from shared.messaging.bus import ConsumerThread, Handler, Publishable, deliver
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ class KafkaBus:
                 )
             return self._producer
 
-    def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+    def publish(self, topic: str, envelopes: Sequence[Publishable]) -> None:
         producer = self._get_producer()
         futures = [producer.send(topic, key=e.key.encode(), value=e.to_bytes()) for e in envelopes]
         producer.flush()

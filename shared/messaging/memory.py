@@ -16,8 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.contracts import Envelope
-from shared.messaging.bus import ConsumerThread, Handler, deliver
+from shared.messaging.bus import ConsumerThread, Handler, Publishable, deliver
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ class MemoryBus:
         return count
 
     # -- producing ----------------------------------------------------------
-    def publish(self, topic: str, envelopes: Sequence[Envelope]) -> None:
+    def publish(self, topic: str, envelopes: Sequence[Publishable]) -> None:
         if not envelopes:
             return
         count = self.partition_count(topic)

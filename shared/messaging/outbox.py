@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
@@ -52,6 +53,17 @@ def add_event(session: Session, event: Event) -> Envelope:
     return envelope
 
 
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """An outbox row as the bus takes it: the envelope's bytes exactly as committed."""
+
+    key: str
+    payload: bytes
+
+    def to_bytes(self) -> bytes:
+        return self.payload
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -76,7 +88,7 @@ class OutboxRelay:
         """Publish one batch of pending rows; returns how many went out."""
         with self._engine.begin() as conn:
             rows = conn.execute(
-                select(OUTBOX.c.seq, OUTBOX.c.payload)
+                select(OUTBOX.c.seq, OUTBOX.c.key, OUTBOX.c.payload)
                 .where(OUTBOX.c.published_at.is_(None))
                 .order_by(OUTBOX.c.seq)
                 .limit(BATCH_SIZE)
@@ -84,8 +96,8 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            envelopes = [Envelope.from_bytes(row.payload) for row in rows]
-            self._bus.publish(topic_for(self.service, self._prefix), envelopes)
+            stored = [_Stored(row.key, row.payload) for row in rows]
+            self._bus.publish(topic_for(self.service, self._prefix), stored)
             conn.execute(
                 update(OUTBOX)
                 .where(OUTBOX.c.seq.in_([row.seq for row in rows]))
