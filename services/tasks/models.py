@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -29,6 +31,8 @@ add_messaging_tables(metadata)
 
 GOV = String(64)
 NAME = String(200)
+OPEN = "status = 'open'"  # a milestone not yet done
+REMINDED = "role IN ('lead', 'responsible') AND status <> 'returned'"  # units the scan reminds
 
 
 class Base(DeclarativeBase):
@@ -100,7 +104,19 @@ class Assignment(Base):
     """A unit's share of a task. ``via_group`` names the group it was expanded from."""
 
     __tablename__ = "assignment"
-    __table_args__ = (UniqueConstraint("task_id", "unit", "role"), Index(None, "unit", "status"))
+    __table_args__ = (
+        UniqueConstraint("task_id", "unit", "role"),
+        Index(None, "unit", "status"),
+        # the units the deadline scan reminds, read from the index alone on PostgreSQL
+        Index(
+            "ix_assignment_reminded",
+            "task_id",
+            "id",
+            postgresql_include=["unit"],
+            postgresql_where=text(REMINDED),
+            sqlite_where=text(REMINDED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
@@ -114,7 +130,17 @@ class Assignment(Base):
 
 class Milestone(Base):
     __tablename__ = "milestone"
-    __table_args__ = (Index(None, "status", "due_date"),)
+    __table_args__ = (
+        Index(None, "status", "due_date"),
+        # the deadline scan's candidates and their phrases, from the index alone on PostgreSQL
+        Index(
+            "ix_milestone_open_due",
+            "due_date",
+            postgresql_include=["task_id", "id", "phrase"],
+            postgresql_where=text(OPEN),
+            sqlite_where=text(OPEN),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
@@ -154,7 +180,10 @@ class ReportingRound(Base):
 
 class ProgressReport(Base):
     __tablename__ = "progress_report"
-    __table_args__ = (Index(None, "task_id", "unit", "submitted_at"),)
+    __table_args__ = (
+        Index(None, "task_id", "unit", "submitted_at"),
+        Index(None, "round_id", "task_id", "unit"),  # who reported in a round (the scan)
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"))
@@ -304,3 +333,29 @@ class ReminderPolicyRow(Base):
     circular_after: Mapped[int] = mapped_column(Integer)
     updated_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ScanMark(Base):
+    """A task the deadline scan on PostgreSQL must look at whatever the date: one of its
+    milestones, units, progress reports (task, unit, round), or its status, exemption,
+    leaders, government or document changed since the scan last ran. Written by triggers
+    (migration tasks_0005), so no write path can forget it; "*" asks for everything (a
+    policy, the holidays, the rounds or the reminders already asked changed). Append-only:
+    a writer never waits for the scan, which takes (deletes) the marks it sees."""
+
+    __tablename__ = "scan_mark"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    task_id: Mapped[str] = mapped_column(String(80))
+
+
+class ScanState(Base):
+    """The day of the last deadline scan on PostgreSQL: everything due then was asked; since,
+    only the calendar and what ``scan_mark`` lists can make a new reminder due."""
+
+    __tablename__ = "scan_state"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)

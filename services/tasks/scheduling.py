@@ -8,11 +8,12 @@ with ON CONFLICT DO NOTHING … RETURNING: a restart, a replay or a second repli
 twice, and only the requests really inserted go out as events, bulk-written to the outbox in
 the same transaction.
 
-On PostgreSQL the whole scan is two INSERT … SELECT statements (``scan_pg.pg_scan``): a warm scan,
-where everything was asked before, moves no row through Python. Elsewhere (the embedded
-SQLite default) the same keys are built in Python (``milestone_requests``,
-``round_requests``) and inserted a few hundred per statement. Exactly one replica scans at a
-time, chosen by a lease row (``acquire_lease``).
+On PostgreSQL the whole scan is one INSERT … SELECT statement (``scan_pg.pg_scan``) that also
+writes the reminder events, and looks only at the due dates whose steps moved since the last
+scan and at the tasks that changed (marked by triggers): the same requests, in a fraction of
+the time. Elsewhere (the embedded SQLite default) the same keys are built in Python
+(``milestone_requests``, ``round_requests``) and inserted a few hundred per statement.
+Exactly one replica scans at a time, chosen by a lease row (``acquire_lease``).
 """
 
 from __future__ import annotations
@@ -276,20 +277,11 @@ def request_reminders(
     )
 
 
-# -- PostgreSQL: the whole scan as two INSERT … SELECT statements ----------------------------
-#
-# The steps that apply today depend only on a due date, so Python computes them once per date
-# (a few hundred) and passes that small table in; the database joins it with the candidate
-# milestones (the same index range as ``milestone_candidates``) or with the units that have
-# not reported in a round (an anti-join), builds each dedup key exactly as ``Request.key``
-# does, and inserts with ON CONFLICT DO NOTHING. Only the rows really inserted come back, with
-# what their events say. A warm scan (nothing new) moves no row through Python at all.
-
-
 def announce(session: Session, rows: Sequence[Any], now: datetime, warnings: list[str]) -> int:
     """Events (and, for escalations, urge and audit rows) of the requests really inserted;
     each row: dedup_key, task_id, government_id, kind, step, due_date, subject, units,
-    leaders, number, text."""
+    leaders, number, text. (On PostgreSQL the statement writes the reminder events itself and
+    only the escalations come here: ``escalate``.)"""
     events: list[Event] = []
     urges: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
@@ -323,42 +315,65 @@ def announce(session: Session, rows: Sequence[Any], now: datetime, warnings: lis
             )
         )
         if kind in ("escalation", "circular"):
-            words = "报送责任领导" if kind == "escalation" else "列入通报名单"
-            message = f"“{subject}”已逾期{step[1:]}个工作日，{words}"
-            urges.append(
-                dict(
-                    task_id=task_id,
-                    kind=kind,
-                    unit="、".join(units),
-                    message=message,
-                    by=SCHEDULER,
-                    at=now,
-                )
+            urge, audit, event = _escalation(
+                task_id, government_id, kind, step, subject, units, now
             )
-            audits.append(
-                dict(
-                    government_id=government_id,
-                    actor=SCHEDULER,
-                    action=f"task.{kind}",
-                    entity="task",
-                    entity_id=task_id,
-                    after={"message": message},
-                )
-            )
-            events.append(
-                TaskUrgedV1(
-                    task_id=task_id,
-                    government_id=government_id,
-                    units=units,
-                    message=message,
-                    kind=kind,
-                    actor=SCHEDULER,
-                )
-            )
+            urges.append(urge)
+            audits.append(audit)
+            events.append(event)
+    _write(session, events, urges, audits)
+    return len(rows)
+
+
+def escalate(session: Session, rows: Sequence[Sequence[Any]], now: datetime) -> None:
+    """Urge and audit rows and ``task.urged`` events of escalations really asked; each row:
+    task_id, government_id, kind, step, subject, units."""
+    made = [_escalation(*row, now) for row in rows]
+    _write(session, [e for _, _, e in made], [u for u, _, _ in made], [a for _, a, _ in made])
+
+
+def _escalation(
+    task_id: str,
+    government_id: str,
+    kind: str,
+    step: str,
+    subject: str,
+    units: list[str],
+    now: datetime,
+) -> tuple[dict[str, Any], dict[str, Any], Event]:
+    words = "报送责任领导" if kind == "escalation" else "列入通报名单"
+    message = f"“{subject}”已逾期{step[1:]}个工作日，{words}"
+    urge = dict(
+        task_id=task_id, kind=kind, unit="、".join(units), message=message, by=SCHEDULER, at=now
+    )
+    audit = dict(
+        government_id=government_id,
+        actor=SCHEDULER,
+        action=f"task.{kind}",
+        entity="task",
+        entity_id=task_id,
+        after={"message": message},
+    )
+    event = TaskUrgedV1(
+        task_id=task_id,
+        government_id=government_id,
+        units=units,
+        message=message,
+        kind=kind,
+        actor=SCHEDULER,
+    )
+    return urge, audit, event
+
+
+def _write(
+    session: Session,
+    events: list[Event],
+    urges: list[dict[str, Any]],
+    audits: list[dict[str, Any]],
+) -> None:
     bulk_insert(session, Urge.__table__, urges)
     add_audit_entries(session, audits)
     add_events(session, events)
-    return len(rows)
 
 
 def scan(

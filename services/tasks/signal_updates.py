@@ -6,16 +6,15 @@ three per task, and one bulk update of the signals that moved)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import Row, and_, bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
 from services.tasks import audit
-from services.tasks.bulk import add_audit_entries, add_events
+from services.tasks.bulk import add_audit_entries, add_events, is_pg
 from services.tasks.calendar import WorkCalendar
 from services.tasks.holidays import cached_calendar
 from services.tasks.lifecycle import ACTIVE
@@ -105,17 +104,6 @@ def refresh_signal(
 # -- every active task at once ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
-    id: str
-    government_id: str
-    document_id: str
-    year: int | None
-    percent_done: int
-    signal: str
-    signal_reason: str
-
-
 def _rounds_by_document(
     session: Session, today: date
 ) -> dict[str, tuple[tuple[int, date] | None, int | None]]:
@@ -135,16 +123,48 @@ def _rounds_by_document(
     return out
 
 
-def _reported(session: Session, round_ids: Iterable[int]) -> set[tuple[str, int]]:
-    ids = sorted(set(round_ids))
-    if not ids:
-        return set()
-    rows = session.execute(
-        select(ProgressReport.task_id, ProgressReport.round_id)
-        .where(ProgressReport.round_id.in_(ids))
-        .distinct()
+def _active_tasks(
+    session: Session, rounds: dict[str, tuple[tuple[int, date] | None, int | None]]
+) -> Sequence[Row[Any]]:
+    """Every active task: id, government_id, document_id, year, percent_done, signal,
+    signal_reason, and whether it reported in its document's latest round due before today
+    (reported_past) and in the next one (reported_next). The database answers those per task
+    (one grouped pass over the reports of those rounds) rather than sending every (task,
+    round) pair to Python."""
+    past = [p[0] for p, _ in rounds.values() if p]
+    upcoming = [u for _, u in rounds.values() if u]
+    report = ProgressReport.round_id
+    reported = (
+        select(
+            ProgressReport.task_id,
+            ReportingRound.document_id,  # a report counts in its own document's rounds only
+            func.max(case((report.in_(past), 1), else_=0)).label("past"),
+            func.max(case((report.in_(upcoming), 1), else_=0)).label("upcoming"),
+        )
+        .join(ReportingRound, ReportingRound.id == report)
+        .where(report.in_(past + upcoming))
+        .group_by(ProgressReport.task_id, ReportingRound.document_id)
+        .subquery()
     )
-    return {(task_id, round_id) for task_id, round_id in rows}
+    query = (
+        select(
+            Task.id,
+            Task.government_id,
+            Task.document_id,
+            Task.year,
+            Task.percent_done,
+            Task.signal,
+            Task.signal_reason,
+            (func.coalesce(reported.c.past, 0) == 1).label("reported_past"),
+            (func.coalesce(reported.c.upcoming, 0) == 1).label("reported_next"),
+        )
+        .outerjoin(
+            reported,
+            and_(reported.c.task_id == Task.id, reported.c.document_id == Task.document_id),
+        )
+        .where(Task.status.in_(ACTIVE))
+    )
+    return session.connection().execute(query).all()
 
 
 def _near_deadlines(
@@ -178,47 +198,46 @@ def _late_ends(session: Session, first_year: int) -> dict[str, date]:
 
 def compute_all(
     session: Session, today: date, calendar: WorkCalendar, policy: SignalPolicy | None = None
-) -> list[tuple[_Row, str, str]]:
-    """(task, signal, reason) for every active task; the same answer as ``refresh_signal``."""
+) -> list[tuple[Row[Any], str, str]]:
+    """(task, signal, reason) for every active task (rows of ``_active_tasks``); the same
+    answer as ``refresh_signal``. Most tasks share their facts with many others (no deadline
+    near, the same round, the same progress), so each distinct set of facts is judged once."""
     policy = policy or SignalPolicy()
-    tasks = [
-        _Row(*row)
-        for row in session.execute(
-            select(
-                Task.id,
-                Task.government_id,
-                Task.document_id,
-                Task.year,
-                Task.percent_done,
-                Task.signal,
-                Task.signal_reason,
-            ).where(Task.status.in_(ACTIVE))
-        )
-    ]
+    rounds = _rounds_by_document(session, today)
+    tasks = _active_tasks(session, rounds)
     if not tasks:
         return []
-    rounds = _rounds_by_document(session, today)
-    relevant = [r[0] for r, _ in rounds.values() if r] + [u for _, u in rounds.values() if u]
-    reported = _reported(session, relevant)
     near = _near_deadlines(session, today, calendar, policy)
     ends = _late_ends(session, min(t.year or today.year for t in tasks))
+    periods: dict[tuple[int, date | None], tuple[date, date]] = {}
+    judged: dict[tuple[Any, ...], tuple[str, str]] = {}
     out = []
     for task in tasks:
-        past, upcoming = rounds.get(task.document_id, (None, None))
-        year = task.year or today.year
-        end = date(year, 12, 31)
-        late_end = ends.get(task.id)
-        facts = TaskFacts(
-            today=today,
-            open_deadlines=near.get(task.id, []),
-            round_due=past[1] if past else None,
-            reported_in_round=past is not None and (task.id, past[0]) in reported,
-            reported_recently=upcoming is not None and (task.id, upcoming) in reported,
-            percent_done=task.percent_done,
-            period=(date(year, 1, 1), late_end if late_end and late_end > end else end),
-        )
-        signal, reason = compute_signal(facts, calendar, policy)
-        out.append((task, signal, reason))
+        task_id, _, document_id, year, percent_done, _, _, reported_past, reported_next = task
+        past = rounds.get(document_id, (None, None))[0]
+        year, late_end = year or today.year, ends.get(task_id)
+        period = periods.get((year, late_end))
+        if period is None:
+            end = date(year, 12, 31)
+            period = periods[(year, late_end)] = (
+                date(year, 1, 1),
+                late_end if late_end and late_end > end else end,
+            )
+        deadlines, round_due = near.get(task_id, []), past[1] if past else None
+        key = (tuple(deadlines), round_due, reported_past, reported_next, percent_done, period)
+        found = judged.get(key)
+        if found is None:
+            facts = TaskFacts(
+                today=today,
+                open_deadlines=deadlines,
+                round_due=round_due,
+                reported_in_round=reported_past,
+                reported_recently=reported_next,
+                percent_done=percent_done,
+                period=period,
+            )
+            found = judged[key] = compute_signal(facts, calendar, policy)
+        out.append((task, *found))
     return out
 
 
@@ -233,6 +252,8 @@ def refresh_all(session: Session, today: date, calendar: WorkCalendar) -> int:
     """Recompute every active task's signal; store those that moved (one bulk update), and
     audit and announce those whose colour changed. Returns how many colours changed."""
     session.flush()
+    if is_pg(session):  # the reports grouped per task stay in memory, not in temp files
+        session.execute(text("SET LOCAL work_mem = '64MB'"))
     moved = [
         (task, signal, reason)
         for task, signal, reason in compute_all(session, today, calendar)
@@ -240,7 +261,7 @@ def refresh_all(session: Session, today: date, calendar: WorkCalendar) -> int:
     ]
     if not moved:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
+    if is_pg(session):
         for start in range(0, len(moved), 20_000):
             chunk = moved[start : start + 20_000]
             session.execute(
