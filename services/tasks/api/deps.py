@@ -22,15 +22,8 @@ from services.tasks.auth import (
 )
 from services.tasks.directory import DirectoryError
 from services.tasks.lifecycle import Conflict, NotFound
-from services.tasks.settings import TasksSettings, tasks_settings
+from services.tasks.settings import tasks_settings
 from shared.web import SessionsDep
-
-
-async def get_settings() -> TasksSettings:  # async: a sync dependency costs a threadpool hop
-    return tasks_settings()
-
-
-SettingsDep = Annotated[TasksSettings, Depends(get_settings)]
 
 
 def principal_cache(app: FastAPI) -> PrincipalCache:
