@@ -1,2 +1,3 @@
 """duban's common library: configuration, event contracts, the bus, database helpers and the
-runtime that wires the four services together. Infrastructure only: no business rules live here."""
+runtime that runs whatever services it is given. Infrastructure only: no business rules live
+here, and no service is named here (the ``duban`` package composes them)."""

@@ -1,14 +1,14 @@
-"""Wiring: the one place where services, the bus, relays, consumers and the scheduler meet.
+"""Wiring: where services, the bus, relays, consumers and the scheduler meet.
 
-``duban run`` puts all four services in one process (SQLite + in-process bus by default);
-``duban serve NAME`` runs one of them alone (PostgreSQL + Kafka in production). Services are
-found by name, so this library never imports a service at import time.
+``Runtime`` takes the services' specs themselves: which services there are, and which ones a
+process runs, is the composition root's business (the ``duban`` package: ``duban run`` puts
+all four in one process, ``duban serve NAME`` one of them alone). This library never imports
+a service.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -17,32 +17,33 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 
+from shared.buses import create_bus
 from shared.config import Settings
-from shared.messaging.bus import Bus, create_bus
+from shared.messaging.bus import Bus
 from shared.service import ServiceRuntime, ServiceSpec
 from shared.web import create_service_app
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = ("intake", "tasks", "notify", "reporting")
 START_DELAY = timedelta(seconds=5)  # jobs that catch up after downtime, once all is running
 
 
-def load_spec(name: str) -> ServiceSpec:
-    if name not in SERVICE_NAMES:
-        raise ValueError(f"unknown service {name!r}; choose one of {', '.join(SERVICE_NAMES)}")
-    return importlib.import_module(f"services.{name}.spec").SPEC
+def service_runtime(spec: ServiceSpec, settings: Settings) -> ServiceRuntime:
+    """One service as a ``duban`` command uses it: its database, on the bus the deployment
+    runs on, nothing started. Events the command records wait in the outbox for the relay of
+    the running service."""
+    return ServiceRuntime(spec, settings, create_bus(settings))
 
 
 class Runtime:
     """A set of services sharing one bus and one scheduler in this process."""
 
     def __init__(
-        self, settings: Settings, names: Sequence[str] = SERVICE_NAMES, bus: Bus | None = None
+        self, settings: Settings, specs: Sequence[ServiceSpec], bus: Bus | None = None
     ) -> None:
         self.settings = settings
         self.bus = bus or create_bus(settings)
-        self.services = {n: ServiceRuntime(load_spec(n), settings, self.bus) for n in names}
+        self.services = {s.name: ServiceRuntime(s, settings, self.bus) for s in specs}
         self.scheduler = BackgroundScheduler(
             timezone="Asia/Shanghai",
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},

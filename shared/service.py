@@ -1,12 +1,15 @@
 """What a service declares about itself, and the running instance built from it.
 
 A service package exposes one ``SPEC`` (name, tables, migrations, routers, event
-subscriptions, scheduled jobs). ``ServiceRuntime`` turns it into an engine, a session
-factory, an outbox relay and a bus consumer; the runtime module starts and stops them.
+subscriptions, scheduled jobs, ``duban`` commands). ``ServiceRuntime`` turns it into an
+engine, a session factory, an outbox relay and a bus consumer; the runtime module starts and
+stops them. Whoever composes the services (the ``duban`` package) collects the specs; this
+library never looks a service up.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +43,21 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A ``duban`` subcommand a service brings, declared in its spec like its jobs, so the
+    command line grows with the services without knowing them.
+
+    ``add_arguments`` fills the subcommand's parser; ``run`` gets the parsed arguments and
+    the settings and returns the exit code. A command that needs its service's database
+    builds it with ``shared.runtime.service_runtime(SPEC, settings)``."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Settings], int]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     name: str
     title: str
@@ -48,6 +66,7 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
     jobs: Sequence[Job] = ()
+    commands: Sequence[Command] = ()
     exception_handlers: Mapping[type[Exception], Callable[..., Any]] = field(default_factory=dict)
 
 

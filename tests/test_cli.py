@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
+from duban.services import SERVICE_NAMES
 from shared.config import Settings
-from shared.runtime import SERVICE_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ def free_port() -> int:
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", *args],
+        [sys.executable, "-m", "duban", *args],
         cwd=REPO,
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
@@ -108,3 +108,16 @@ def test_events_doc_is_up_to_date() -> None:
 
     current = (REPO / "docs" / "events.md").read_text(encoding="utf-8")
     assert current == render_events_doc(), "docs/events.md is stale: run `duban events-doc`"
+
+
+def test_the_services_bring_their_own_commands() -> None:
+    from duban.cli import build_parser
+    from services.intake.commands import parse_file, score
+    from services.tasks.commands import load_holidays
+
+    parser = build_parser()
+    parsed = parser.parse_args(["parse", "notice.docx", "--json"])
+    assert parsed.func is parse_file and parsed.file == "notice.docx" and parsed.json
+    assert parser.parse_args(["score"]).func is score
+    holidays = parser.parse_args(["holidays", "load", "2027.txt"])
+    assert holidays.func is load_holidays and holidays.file == "2027.txt"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from helpers import wait_until
 
+from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -38,7 +39,7 @@ NOTICE = {
 def test_an_event_crosses_all_four_services(
     settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, specs())
     with TestClient(runtime.create_app()) as client:
         created = client.post("/intake/documents", json=NOTICE)
         assert created.status_code == 201, created.text
@@ -86,13 +87,13 @@ def test_an_event_crosses_all_four_services(
 
 
 def test_bad_drafts_get_a_clear_error_and_store_nothing(embedded_settings: Settings) -> None:
-    with TestClient(Runtime(embedded_settings).create_app()) as client:
+    with TestClient(Runtime(embedded_settings, specs()).create_app()) as client:
         empty = client.post("/intake/documents", json={"title": "空通知", "tasks": []})
         assert empty.status_code == 422
         missing = client.post("/intake/documents/no-such-id/publish")
         assert missing.status_code == 404
         assert "找不到文件" in missing.json()["detail"]
-        with Runtime(embedded_settings, ["intake"]).services["intake"].sessions() as session:
+        with Runtime(embedded_settings, specs("intake")).services["intake"].sessions() as session:
             from services.intake.models import Document
 
             assert session.query(Document).count() == 0

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from duban.services import SERVICE_NAMES, load_spec
 from shared.db import make_engine
 from shared.migrations import downgrade, upgrade, version_table
-from shared.runtime import SERVICE_NAMES, load_spec
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

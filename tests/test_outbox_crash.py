@@ -11,9 +11,10 @@ import time
 
 from helpers import Collector, wait_until
 
+from services.intake.spec import SPEC
+from shared.buses import create_bus
 from shared.config import Settings
 from shared.contracts import topic_for
-from shared.messaging.bus import create_bus
 from shared.messaging.tables import OUTBOX
 from shared.runtime import Runtime
 
@@ -23,13 +24,13 @@ CRASHING_WRITER = """
 import os, signal, sys
 from shared.config import Settings
 from shared.service import ServiceRuntime
-from shared.runtime import load_spec
-from shared.messaging.bus import create_bus
+from shared.buses import create_bus
+from services.intake.spec import SPEC
 from services.intake.publishing import publish_document
 from services.intake.service import DocumentIn, create_document
 
 settings = Settings.model_validate_json(sys.argv[1])
-intake = ServiceRuntime(load_spec("intake"), settings, create_bus(settings))
+intake = ServiceRuntime(SPEC, settings, create_bus(settings))
 intake.migrate()
 draft = DocumentIn.model_validate({"title": "某县2026年重点工作任务分解", "tasks": [
     {"number": "1", "text": "建成县城污水处理厂", "lead_units": ["县住建局"]},
@@ -63,7 +64,7 @@ def test_a_crash_between_commit_and_publish_loses_nothing_and_duplicates_nothing
     document_id = child.stdout.strip()
     assert document_id
 
-    restarted = Runtime(settings, ["intake"])
+    restarted = Runtime(settings, [SPEC])
     waiting = pending_outbox_ids(restarted)
     assert len(waiting) == 3, "two task.defined and one document.published wait in the outbox"
 
@@ -80,7 +81,7 @@ def test_a_crash_between_commit_and_publish_loses_nothing_and_duplicates_nothing
         wait_until(lambda: not pending_outbox_ids(restarted), what="the relay to catch up")
         seen.wait_for(3)
         restarted.stop()
-        again = Runtime(settings, ["intake"])  # a second restart publishes nothing new
+        again = Runtime(settings, [SPEC])  # a second restart publishes nothing new
         again.start()
         time.sleep(1.5)
         again.stop()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from services.reporting.models import TaskView
+from services.reporting.spec import SPEC
 from shared.config import Settings
 from shared.contracts.tasks import (
     ProgressSubmittedV1,
@@ -13,12 +14,11 @@ from shared.contracts.tasks import (
     TaskSignalChangedV1,
     TaskStatusChangedV1,
 )
-from shared.runtime import load_spec
 from shared.service import ServiceRuntime
 
 
 def test_the_view_follows_status_signal_and_progress(tmp_path: Path) -> None:
-    reporting = ServiceRuntime(load_spec("reporting"), Settings(data_dir=tmp_path), bus=None)  # type: ignore[arg-type]
+    reporting = ServiceRuntime(SPEC, Settings(data_dir=tmp_path), bus=None)  # type: ignore[arg-type]
     reporting.migrate()
     events = [
         TaskRegisteredV1(

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.tasks.api import ROUTERS
 from services.tasks.api.deps import EXCEPTION_HANDLERS
+from services.tasks.commands import COMMANDS
 from services.tasks.handlers import SUBSCRIPTIONS
 from services.tasks.jobs import JOBS
 from services.tasks.models import metadata
@@ -18,4 +19,5 @@ SPEC = ServiceSpec(
     subscriptions=SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
     jobs=JOBS,
+    commands=COMMANDS,
 )

@@ -1,4 +1,6 @@
-"""The bus interface that both implementations honour, and the factory that picks one.
+"""The bus interface that both implementations honour, and nothing else: the factory that
+picks one lives beside the runtime (``shared/buses.py``) and what their consumers share in
+``consumer.py``, so that this module imports neither implementation and neither imports back.
 
 Guarantees, the same on both: ``publish`` returns only when the records are durable; records
 with the same key keep their order; consumers in one group share partitions and rebalance
@@ -8,20 +10,12 @@ returned (at-least-once), so a consumer killed in between sees the record again 
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from shared.config import Settings
 from shared.contracts import Envelope
 
-log = logging.getLogger(__name__)
-
 Handler = Callable[[Envelope], None]
-
-# Handler failures are retried on the same record (order matters), backing off up to this.
-MAX_RETRY_BACKOFF_S = 30.0
 
 
 class Publishable(Protocol):
@@ -59,75 +53,3 @@ class Bus(Protocol):
         """Raise if the bus cannot be reached."""
 
     def close(self) -> None: ...
-
-
-class ConsumerThread:
-    """What both buses' consumers share: a daemon thread, a graceful stop and a kill.
-
-    Subclasses implement ``_run`` and check ``_stopping`` and ``_killed`` as they go."""
-
-    def __init__(self, name: str, handler: Handler) -> None:
-        self._handler = handler
-        self._stopping = threading.Event()
-        self._killed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopping.set()
-        self._join()
-
-    def kill(self) -> None:
-        self._killed = True
-        self._stopping.set()
-        self._join()
-
-    def _join(self) -> None:
-        # kill() may come from the handler itself, i.e. from this very thread.
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=60)
-
-    def _run(self) -> None:
-        raise NotImplementedError
-
-
-def retry_backoff(attempt: int) -> float:
-    return min(MAX_RETRY_BACKOFF_S, 0.1 * 2**attempt)
-
-
-def create_bus(settings: Settings) -> Bus:
-    if settings.bus == "kafka":
-        from shared.messaging.kafka import KafkaBus
-
-        return KafkaBus(
-            settings.kafka_bootstrap,
-            partitions=settings.kafka_partitions,
-            replication=settings.kafka_replication,
-        )
-    from shared.messaging.memory import MemoryBus
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return MemoryBus(settings.data_dir / "bus.db", partitions=settings.memory_partitions)
-
-
-def deliver(value: bytes, handler: Handler, stopping: threading.Event) -> bool:
-    """Hand one record to the handler, retrying on the same record with backoff so that a
-    failing handler never lets a later event of the same key overtake it. False only when
-    the consumer is stopping before the handler succeeded."""
-    try:
-        envelope = Envelope.from_bytes(value)
-    except ValueError:
-        log.error("skipping a record that is not a valid envelope (%d bytes)", len(value))
-        return True
-    attempt = 0
-    while not stopping.is_set():
-        try:
-            handler(envelope)
-            return True
-        except Exception:
-            log.exception("handler failed on %s %s; retrying", envelope.type, envelope.id)
-            stopping.wait(retry_backoff(attempt))
-            attempt += 1
-    return False

@@ -18,7 +18,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from shared.messaging.bus import ConsumerThread, Handler, Publishable, deliver
+from shared.messaging.bus import Handler, Publishable
+from shared.messaging.consumer import ConsumerThread, deliver
 
 log = logging.getLogger(__name__)
 

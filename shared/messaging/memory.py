@@ -16,7 +16,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.messaging.bus import ConsumerThread, Handler, Publishable, deliver
+from shared.messaging.bus import Handler, Publishable
+from shared.messaging.consumer import ConsumerThread, deliver
 
 log = logging.getLogger(__name__)
 

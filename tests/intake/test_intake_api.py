@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from services.intake.models import Document
 from services.intake.settings import IntakeSettings, intake_settings
 from services.intake.signing import sign
+from services.intake.spec import SPEC
 from shared.config import Settings
 from shared.messaging.tables import OUTBOX
 from shared.runtime import Runtime
@@ -27,7 +28,7 @@ SECRET = "test-oa-secret"
 
 @pytest.fixture
 def runtime(embedded_settings: Settings) -> Runtime:
-    return Runtime(embedded_settings, ["intake"])
+    return Runtime(embedded_settings, [SPEC])
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from helpers import wait_until
 
+from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -28,7 +29,7 @@ UNITS = [
 def test_units_are_resolved_against_the_directory(
     embedded_settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    with TestClient(Runtime(embedded_settings).create_app()) as client:
+    with TestClient(Runtime(embedded_settings, specs()).create_app()) as client:
         for name in UNITS:
             aliases = ["统计局"] if name == "县统计局" else ["税务局"] if name == "县税务局" else []
             put = client.put(
@@ -47,7 +48,7 @@ def test_units_are_resolved_against_the_directory(
         )
 
         def intake_knows_all() -> bool:
-            with Runtime(embedded_settings, ["intake"]).services["intake"].sessions() as s:
+            with Runtime(embedded_settings, specs("intake")).services["intake"].sessions() as s:
                 from services.intake.models import DirectoryUnit
 
                 return s.query(DirectoryUnit).count() == len(UNITS) + 1

@@ -41,7 +41,7 @@ TASK_FIELDS = {
 
 def parse(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", "parse", str(path), "--json"],
+        [sys.executable, "-m", "duban", "parse", str(path), "--json"],
         cwd=REPO,
         capture_output=True,
         text=True,

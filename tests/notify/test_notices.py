@@ -9,14 +9,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from services.notify.models import Notice
+from services.notify.spec import SPEC
 from shared.config import Settings
 from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
-from shared.runtime import load_spec
 from shared.service import ServiceRuntime
 
 
 def notify(tmp_path: Path) -> ServiceRuntime:
-    runtime = ServiceRuntime(load_spec("notify"), Settings(data_dir=tmp_path), bus=None)  # type: ignore[arg-type]
+    runtime = ServiceRuntime(SPEC, Settings(data_dir=tmp_path), bus=None)  # type: ignore[arg-type]
     runtime.migrate()
     return runtime
 

@@ -7,9 +7,10 @@ import os
 
 from fastapi import FastAPI
 
+from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
 
 def service_app() -> FastAPI:
-    return Runtime(Settings(), [os.environ["DUBAN_SERVICE"]]).create_app()
+    return Runtime(Settings(), specs(os.environ["DUBAN_SERVICE"])).create_app()
