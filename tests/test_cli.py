@@ -113,7 +113,7 @@ def test_events_doc_is_up_to_date() -> None:
 def test_the_services_bring_their_own_commands() -> None:
     from duban.cli import build_parser
     from services.intake.commands import parse_file, score
-    from services.tasks.commands import load_holidays
+    from services.tasks.calendar.commands import load_holidays
 
     parser = build_parser()
     parsed = parser.parse_args(["parse", "notice.docx", "--json"])

@@ -1,13 +1,14 @@
-"""How the runtime sees the tasks service."""
+"""How the runtime sees the tasks service: its tables, migrations, routes, the events it
+follows and its scheduled jobs, each declared by the concept that owns it."""
 
 from pathlib import Path
 
-from services.tasks.api import ROUTERS
-from services.tasks.api.deps import EXCEPTION_HANDLERS
-from services.tasks.commands import COMMANDS
-from services.tasks.handlers import SUBSCRIPTIONS
-from services.tasks.jobs import JOBS
-from services.tasks.models import metadata
+from services.tasks.calendar.commands import COMMANDS
+from services.tasks.database import metadata
+from services.tasks.models_index import MODELS  # noqa: F401  (every table in the metadata)
+from services.tasks.registration.handlers import SUBSCRIPTIONS
+from services.tasks.reminders.jobs import JOBS
+from services.tasks.web import EXCEPTION_HANDLERS, ROUTERS
 from shared.service import ServiceSpec
 
 SPEC = ServiceSpec(

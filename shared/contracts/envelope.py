@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
 
 class Envelope(BaseModel):
@@ -46,6 +47,22 @@ class Event(BaseModel):
 
     def key(self) -> str:
         return str(getattr(self, self.KEY_FIELD))
+
+    def envelope_bytes(self, event_id: uuid.UUID, occurred_at: datetime) -> bytes:
+        """The envelope of this event as it travels: byte for byte what ``Envelope.to_bytes``
+        gives, without building and validating a second model per event (the event itself
+        was validated when it was made; a scan writes thousands)."""
+        return to_json(
+            {
+                "id": event_id,
+                "type": self.TYPE,
+                "version": self.VERSION,
+                "occurred_at": occurred_at,
+                "source": self.SOURCE,
+                "key": self.key(),
+                "data": self,
+            }
+        )
 
     def envelope(self, event_id: uuid.UUID | None = None) -> Envelope:
         return Envelope(

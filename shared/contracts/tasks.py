@@ -79,7 +79,14 @@ class ProgressSubmittedV1(Event):
     government_id: str
     unit: str
     period: str | None = Field(None, description="the reporting round, e.g. 2026-H1")
-    percent: int = Field(ge=0, le=100)
+    percent: int = Field(ge=0, le=100, description="the unit's own figure (%)")
+    task_percent: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="the task's figure after this report: the mean of the latest figures of "
+        "its lead and responsible units (a unit not yet reported counts 0)",
+    )
     submitted_at: dt.datetime
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from shared.contracts import Envelope, Event, topic_for
+from shared.contracts import Event, topic_for
 from shared.messaging.bus import Bus
 from shared.messaging.tables import OUTBOX
 from shared.metrics import EVENTS_PUBLISHED
@@ -35,22 +37,24 @@ MIN_GAP_S = 0.02
 _INSERT = insert(OUTBOX)  # one statement, values as parameters: compiled once, cached
 
 
-def add_event(session: Session, event: Event) -> Envelope:
+def outbox_row(event: Event, occurred_at: datetime) -> dict[str, Any]:
+    """The outbox row of an event: the one place a row is built from a contract, whether
+    one event is written (``add_event``) or thousands at once."""
+    event_id = uuid.uuid4()
+    return {
+        "event_id": str(event_id),
+        "type": event.TYPE,
+        "version": event.VERSION,
+        "key": event.key(),
+        "payload": event.envelope_bytes(event_id, occurred_at),
+        "created_at": occurred_at,
+    }
+
+
+def add_event(session: Session, event: Event) -> None:
     """Record an event in the caller's transaction; it is published once that commits."""
-    envelope = event.envelope()
-    session.execute(
-        _INSERT,
-        {
-            "event_id": str(envelope.id),
-            "type": envelope.type,
-            "version": envelope.version,
-            "key": envelope.key,
-            "payload": envelope.to_bytes(),
-            "created_at": envelope.occurred_at,
-        },
-    )
+    session.execute(_INSERT, outbox_row(event, datetime.now(UTC)))
     session.info["outbox_written"] = True
-    return envelope
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 from helpers import wait_until
 from starlette.routing import Mount
 
-from services.tasks.handlers import on_document_published, on_task_defined
+from duban.services import specs
+from services.tasks.registration.handlers import on_document_published, on_task_defined
 from shared.config import Settings
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1
 from shared.runtime import Runtime
@@ -204,7 +205,7 @@ def world(data_dir: Path, prefix: str, database_url: str | None = None) -> Itera
         database_url=database_url,
     )
     with admin_token_env():
-        runtime = Runtime(settings, names=("intake", "tasks"))  # all the tests need
+        runtime = Runtime(settings, specs("intake", "tasks"))  # all the tests need
         with TestClient(runtime.create_app()) as client:
             w = World(client, runtime)
             w.doc_a, w.doc_b = publish(client, NOTICE_A), "b0000000-0000-0000-0000-00000000000b"
@@ -217,6 +218,13 @@ def world(data_dir: Path, prefix: str, database_url: str | None = None) -> Itera
             by_number = {t["number"]: t["id"] for t in listed(GOV_A)}
             w.task1, w.task2 = by_number["1"], by_number["2"]
             w.task_b = listed(GOV_B)[0]["id"]
+            listed = {
+                GOV_A: ("县住建局", "县教体局", "县财政局", "县环保局", "县城管局"),
+                GOV_B: ("县住建局",),
+            }
+            for gov, units in listed.items():  # a token speaks only for a unit in the directory
+                for unit in units:
+                    w.admin("PUT", f"/tasks/directory/units/{unit}?government={gov}", json={})
             w.issue("supervisor-A", role="supervisor", government_id=GOV_A)
             w.issue("supervisor-B", role="supervisor", government_id=GOV_B)
             w.issue("unit-zhujian", role="unit", government_id=GOV_A, unit="县住建局")

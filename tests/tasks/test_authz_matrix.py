@@ -456,7 +456,7 @@ MATRIX: list[Row] = [
     Row(("GET", "/tasks/rounds"), SUP_B, 200, sees=count(0), note="A's document"),
     Row(("GET", "/tasks/rounds"), ZHUJIAN, 200, {"doc": "doc_b"}, count(0), "B's document"),
     # the directory: everyone reads their own government's, the bureau writes it
-    *directory_read_rows(("GET", "/tasks/directory/units"), "县住建局"),
+    *directory_read_rows(("GET", "/tasks/directory/units"), "县教体局"),  # A's only
     *directory_read_rows(("GET", "/tasks/directory/leaders"), "王明"),
     *directory_write_rows(("PUT", "/tasks/directory/units/{name}")),
     *directory_write_rows(("PUT", "/tasks/directory/leaders/{name}")),

@@ -11,13 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from services.tasks.jobs import BEIJING, LEASE_TTL, scan_deadlines_at
-from services.tasks.models import ReminderRequest, Task, Urge
-from services.tasks.registration import define_task, register_document
-from shared.config import Settings
+from services.tasks.clock import BEIJING
+from services.tasks.lifecycle.models import Milestone, Task
+from services.tasks.registration.service import define_task, register_document
+from services.tasks.reminders.jobs import LEASE_TTL, scan_deadlines_at
+from services.tasks.reminders.models import ReminderRequest
+from services.tasks.reminders.policy import set_policy
+from services.tasks.reminders.steps import ReminderPolicy
+from services.tasks.spec import SPEC
+from services.tasks.supervision.models import Urge
+from services.tasks.supervision.service import reschedule
 from shared.contracts.intake import Deadline, DocumentPublishedV1, TaskDefinedV1
 from shared.messaging.tables import OUTBOX
-from shared.runtime import load_spec
 from shared.service import ServiceRuntime
 
 
@@ -29,14 +34,10 @@ def days(first: date, last: date) -> list[date]:
     return [first + timedelta(n) for n in range((last - first).days + 1)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def tasks(request: pytest.FixtureRequest, tmp_path: Path) -> ServiceRuntime:
-    """The tasks service alone, on SQLite and on PostgreSQL: the scan's conflict handling
-    and the lease are dialect-specific."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-    settings = Settings(data_dir=tmp_path, topic_prefix="year", database_url=url)
-    runtime = ServiceRuntime(load_spec("tasks"), settings, bus=None)  # type: ignore[arg-type]
-    runtime.migrate()
+@pytest.fixture
+def tasks(tasks_service: ServiceRuntime) -> ServiceRuntime:
+    """The tasks service alone (on SQLite and on PostgreSQL) with one notice of 2022."""
+    runtime = tasks_service
     with runtime.sessions.begin() as session:
         register_document(
             session,
@@ -126,7 +127,7 @@ def test_units_are_reminded_and_leaders_told(tasks: ServiceRuntime) -> None:
 def test_a_restart_mid_year_asks_nothing_twice(tasks: ServiceRuntime, tmp_path: Path) -> None:
     walk(tasks, date(2022, 9, 1), date(2022, 10, 12))
     tasks.dispose()
-    restarted = ServiceRuntime(load_spec("tasks"), tasks.settings, bus=None)  # type: ignore[arg-type]
+    restarted = ServiceRuntime(SPEC, tasks.settings, bus=None)  # type: ignore[arg-type]
     walk(restarted, date(2022, 10, 10), date(2022, 10, 26))  # replays three days, too
     assert per_day(requests_made(restarted)) == sorted(EXPECTED)
     with restarted.engine.connect() as conn:
@@ -135,7 +136,7 @@ def test_a_restart_mid_year_asks_nothing_twice(tasks: ServiceRuntime, tmp_path: 
 
 
 def test_two_replicas_scan_once(tasks: ServiceRuntime) -> None:
-    other = ServiceRuntime(load_spec("tasks"), tasks.settings, bus=None)  # type: ignore[arg-type]
+    other = ServiceRuntime(SPEC, tasks.settings, bus=None)  # type: ignore[arg-type]
     for day in days(date(2022, 9, 26), date(2022, 10, 26)):
         first = scan_deadlines_at(tasks.sessions, tick(day), holder="replica-a")
         second = scan_deadlines_at(
@@ -167,9 +168,6 @@ def test_an_exempt_task_is_not_reminded(tasks: ServiceRuntime) -> None:
 
 
 def test_an_approved_extension_moves_the_reminders(tasks: ServiceRuntime) -> None:
-    from services.tasks.models import Milestone
-    from services.tasks.supervision import reschedule
-
     walk(tasks, date(2022, 9, 1), date(2022, 10, 11))  # overdue +1 already asked
     with tasks.sessions.begin() as session:
         task = session.get(Task, "T1")
@@ -189,9 +187,6 @@ def test_an_approved_extension_moves_the_reminders(tasks: ServiceRuntime) -> Non
 
 
 def test_a_government_s_own_policy_decides_its_reminders(tasks: ServiceRuntime) -> None:
-    from services.tasks.policies import set_policy
-    from services.tasks.reminders import ReminderPolicy
-
     own = ReminderPolicy(
         before_due=(2,),
         overdue_every=5,

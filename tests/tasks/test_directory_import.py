@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -37,7 +38,7 @@ def csv_text() -> str:
 
 @pytest.fixture
 def client(embedded_settings: Settings, admin_headers: dict[str, str]) -> TestClient:
-    with TestClient(Runtime(embedded_settings, ["tasks"]).create_app()) as test_client:
+    with TestClient(Runtime(embedded_settings, specs("tasks")).create_app()) as test_client:
         test_client.headers.update(admin_headers)
         yield test_client
 
@@ -49,7 +50,7 @@ def client(embedded_settings: Settings, admin_headers: dict[str, str]) -> TestCl
 )
 def test_the_directory_imports_from_each_format(client: TestClient, payload: bytes) -> None:
     response = client.post("/directory/import", content=payload, params={"government": "g1"})
-    assert response.json() == {"imported": 5}, response.text
+    assert response.json() == {"imported": 5, "tasks_updated": 0}, response.text
     units = {
         u["name"]: u for u in client.get("/directory/units", params={"government": "g1"}).json()
     }

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from services.tasks.holidays import load_calendar
+from duban.services import specs
+from services.tasks.calendar.store import load_calendar
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -22,7 +23,7 @@ def test_the_command_loads_a_year_from_csv(tmp_path: Path) -> None:
     data = tmp_path / "2027.csv"
     data.write_text(CSV_2027, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "holidays", "load", str(data)],
+        [sys.executable, "-m", "duban", "holidays", "load", str(data)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -31,7 +32,7 @@ def test_the_command_loads_a_year_from_csv(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "2027年节假日安排已导入：3 天" in result.stdout
-    tasks = Runtime(Settings(data_dir=tmp_path / "var"), ["tasks"]).services["tasks"]
+    tasks = Runtime(Settings(data_dir=tmp_path / "var"), specs("tasks")).services["tasks"]
     with tasks.sessions() as session:
         calendar = load_calendar(session)
     assert calendar.year_status(2027) == "admin"
@@ -42,7 +43,7 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path: Path) -> None:
     data = tmp_path / "bad.csv"
     data.write_text("date,kind,note\n2027-13-01,休,x\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli", "holidays", "load", str(data)],
+        [sys.executable, "-m", "duban", "holidays", "load", str(data)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -55,7 +56,7 @@ def test_a_bad_file_is_refused_with_the_line(tmp_path: Path) -> None:
 def test_the_api_shows_the_warning_then_imports(
     embedded_settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    with TestClient(Runtime(embedded_settings, ["tasks"]).create_app()) as client:
+    with TestClient(Runtime(embedded_settings, specs("tasks")).create_app()) as client:
         before = client.get("/calendar/2027", headers=admin_headers).json()
         assert before["status"] == "unknown" and "2027年" in before["warnings"][0]
         assert client.get("/calendar/2022", headers=admin_headers).json()["status"] == "library"

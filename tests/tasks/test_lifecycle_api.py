@@ -12,8 +12,10 @@ import pytest
 from sqlalchemy import select
 from tasks_world import GOV_A, NOTICE_B, World, deliver, world
 
-from services.tasks import registration
-from services.tasks.models import ApiToken, Assignment, Milestone, ProgressReport
+from services.tasks.access.models import ApiToken
+from services.tasks.lifecycle.models import Assignment, Milestone
+from services.tasks.progress.models import ProgressReport
+from services.tasks.registration import service as registration
 from shared.contracts.intake import TaskDefinedV1
 from shared.messaging.tables import OUTBOX
 
@@ -22,8 +24,7 @@ SUP, ZHUJIAN, OA = "supervisor-A", "unit-zhujian", "oa-caizheng"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def w(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """Every life-cycle test on SQLite and on PostgreSQL: progress submission takes a
-    PostgreSQL-specific fast path there."""
+    """Every life-cycle test on SQLite and on PostgreSQL."""
     url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
     with world(tmp_path_factory.mktemp("life"), "life", url) as built:
         yield built
@@ -94,7 +95,7 @@ def test_return_with_reason_then_the_bureau_reassigns(w: World) -> None:
 
 
 def test_progress_submission_is_idempotent_and_prefills_the_next(w: World) -> None:
-    indicator = w.task(w.task1)["indicators"][0]["id"]
+    indicator = w.task(w.task1)["indicators"][0]["number"]  # as the notice numbers it
     body = {
         "unit": "县住建局",
         "done": "已开工12个小区",
@@ -116,7 +117,7 @@ def test_progress_submission_is_idempotent_and_prefills_the_next(w: World) -> No
     task = w.task(w.task1)
     assert [r["id"] for r in task["reports"]] == [first.json()["id"]], "one report, not two"
     assert task["status"] == "in_progress"
-    assert task["percent_done"] == 40
+    assert task["percent_done"] == 20, "住建局 40%, 财政局 not reported yet (0%)"
     assert task["indicators"][0]["actual_value"] == 12
     assert [e["action"] for e in task["timeline"]].count("progress.submitted") == 1
     assert len(outbox(w, "progress.submitted")) == 1
@@ -132,7 +133,7 @@ def test_progress_submission_is_idempotent_and_prefills_the_next(w: World) -> No
     second = w.client.post(url, json=draft | {"percent": 55}, headers=w.headers(ZHUJIAN))
     assert second.status_code == 201, second.text
     assert second.json()["id"] != first.json()["id"]
-    assert w.task(w.task1)["percent_done"] == 55
+    assert w.task(w.task1)["percent_done"] == 28  # (55 + 0) / 2, rounded half up
 
 
 def test_the_same_key_from_another_caller_is_another_report(w: World) -> None:
@@ -150,7 +151,10 @@ def test_the_same_key_from_another_caller_is_another_report(w: World) -> None:
 
 def test_an_unknown_indicator_is_refused_and_nothing_is_stored(w: World) -> None:
     body = {"unit": "县住建局", "percent": 5, "indicator_actuals": {"99999": 1}}
-    call(w, ZHUJIAN, "POST", f"/tasks/tasks/{w.task1}/progress", 404, json=body)
+    refused = call(w, ZHUJIAN, "POST", f"/tasks/tasks/{w.task1}/progress", 422, json=body)
+    assert (
+        "没有“99999”这项指标" in refused["detail"] and "完成改造小区30个以上" in refused["detail"]
+    )
     with w.sessions() as session:
         assert session.scalars(select(ProgressReport)).all() == []
 

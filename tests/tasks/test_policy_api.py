@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.tasks.models import AuditEntry
+from duban.services import specs
+from services.tasks.audit import AuditEntry
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -21,7 +22,7 @@ OWN = {
 def test_defaults_then_an_audited_change(
     embedded_settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    runtime = Runtime(embedded_settings, ["tasks"])
+    runtime = Runtime(embedded_settings, specs("tasks"))
     params = {"government": "g1"}
     with TestClient(runtime.create_app(), headers=admin_headers) as client:
         default = client.get("/policy", params=params).json()

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import wait_until
 
+from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
@@ -39,7 +40,7 @@ def flowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]
         data_dir=tmp_path_factory.mktemp("seeds"), topic_prefix="seeds", relay_interval_s=0.1
     )
     results: dict[str, dict] = {}
-    with TestClient(Runtime(settings).create_app()) as client:
+    with TestClient(Runtime(settings, specs()).create_app()) as client:
         group = {"kind": "group", "members": STREETS}
         put = client.put(
             "/tasks/directory/units/各街道办事处",

@@ -1,8 +1,10 @@
 """Working days on the Chinese official calendar, and the holiday data that defines them.
 
-Pure and I/O-free: the caller loads the administrator's table (database) or data file and
-passes the rows in. Note: imports as ``services.tasks.calendar``; always import it by that
-absolute name so it never shadows the standard library's ``calendar``.
+What this package exports is pure and I/O-free: the caller loads the administrator's table or
+a data file and passes the rows in. The table itself (``models``), loading and importing it
+(``store``) and its API (``routes``) live beside it and are imported by their own names.
+Note: imports as ``services.tasks.calendar``; always import it by that absolute name so it
+never shadows the standard library's ``calendar``.
 """
 
 from .datafile import (

@@ -1,0 +1,22 @@
+"""The tasks service's table metadata: every concept's models share it, so that one Alembic
+history and one ``create_all`` cover them all. Every row about a government carries its
+``government_id``: several governments share one deployment and never see each other's data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import new_metadata
+from shared.messaging.tables import add_messaging_tables
+
+metadata = new_metadata()
+add_messaging_tables(metadata)
+
+GOV = String(64)  # a government (tenant) id
+NAME = String(200)  # a unit's name
+
+
+class Base(DeclarativeBase):
+    metadata = metadata

@@ -1,0 +1,81 @@
+"""Reading a directory file: CSV (UTF-8 or GB18030, Excel's "CSV" on Windows) or Excel, with
+the columns 名称, 类型, 别名, 成员. A file with one bad line is refused whole, the line named."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from services.tasks.directory.models import UnitKind
+from services.tasks.directory.resolve import squeeze
+from services.tasks.errors import Invalid
+
+KIND_WORDS = {
+    "单位": UnitKind.UNIT,
+    "unit": UnitKind.UNIT,
+    "分组": UnitKind.GROUP,
+    "组": UnitKind.GROUP,
+    "group": UnitKind.GROUP,
+}
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    name: str
+    kind: UnitKind
+    aliases: list[str]
+    members: list[str]
+
+
+def read_directory_file(data: bytes) -> list[DirectoryRow]:
+    return parse_directory_csv(_as_csv(data))
+
+
+def parse_directory_csv(text: str) -> list[DirectoryRow]:
+    """Rows of 名称,类型,别名,成员 (aliases and members separated by 、 or ;)."""
+    rows = []
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    for line, row in enumerate(reader, start=2):
+        name = squeeze(row.get("名称") or row.get("name") or "")
+        if not name:
+            raise Invalid(f"第 {line} 行缺少单位名称")
+        kind_word = (row.get("类型") or row.get("kind") or "单位").strip()
+        if kind_word not in KIND_WORDS:
+            raise Invalid(f"第 {line} 行的类型“{kind_word}”无法识别，应为“单位”或“分组”")
+        aliases = _split(row.get("别名") or row.get("aliases"))
+        members = _split(row.get("成员") or row.get("members"))
+        rows.append(DirectoryRow(name, KIND_WORDS[kind_word], aliases, members))
+    return rows
+
+
+def _split(cell: str | None) -> list[str]:
+    if not cell:
+        return []
+    parts = cell.replace(";", "、").replace("；", "、").split("、")
+    return [squeeze(p) for p in parts if p.strip()]
+
+
+def _as_csv(data: bytes) -> str:
+    if data[:2] == b"PK":
+        return _xlsx_to_csv(data)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid("无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 Excel 文件")
+
+
+def _xlsx_to_csv(data: bytes) -> str:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise Invalid("Excel 文件已损坏或格式不正确，请重新导出") from exc
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in sheet.iter_rows(values_only=True):
+        writer.writerow(["" if cell is None else str(cell) for cell in row])
+    return out.getvalue()

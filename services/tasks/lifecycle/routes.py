@@ -1,0 +1,142 @@
+"""Tasks: list and detail for everyone in scope; the life-cycle actions of units and of the
+bureau. ``act`` runs one action in its own transaction and answers with the task as it now
+is; the supervision routes use it too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.tasks.access.routes import PrincipalDep
+from services.tasks.lifecycle import queries
+from services.tasks.lifecycle import service as lifecycle
+from services.tasks.lifecycle.schemas import (
+    CompletionRequestIn,
+    DecisionIn,
+    ReasonIn,
+    ReassignIn,
+    ReturnIn,
+    TaskDetail,
+    TaskSummary,
+    UnitAction,
+)
+from shared.web import SessionsDep
+
+router = APIRouter(prefix="/tasks", tags=["任务"])
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get(
+    "", summary="任务列表（按政府、文件、章节、单位、领导、状态、红黄绿灯、时限、关键词筛选）"
+)
+def list_tasks(
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    government: Text = None,
+    document_id: Text = None,
+    section: Text = None,
+    unit: Text = None,
+    leader: Text = None,
+    status: Text = None,
+    signal: Text = None,
+    due_before: date | None = None,
+    due_after: date | None = None,
+    q: Text = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[TaskSummary]:
+    wanted = queries.TaskFilter(
+        government,
+        document_id,
+        section,
+        unit,
+        leader,
+        status,
+        signal,
+        due_before,
+        due_after,
+        q,
+        limit,
+        offset,
+    )
+    with sessions() as session:
+        return queries.list_tasks(session, principal, wanted)
+
+
+def detail(sessions: SessionsDep, task_id: str, principal: PrincipalDep) -> TaskDetail:
+    with sessions() as session:
+        return queries.task_detail(session, lifecycle.get_task(session, principal, task_id))
+
+
+@router.get("/{task_id}", summary="任务详情及全过程记录")
+def get_task(task_id: str, principal: PrincipalDep, sessions: SessionsDep) -> TaskDetail:
+    return detail(sessions, task_id, principal)
+
+
+def act(
+    sessions: SessionsDep,
+    principal: PrincipalDep,
+    task_id: str,
+    action: Callable[..., object],
+    *args: object,
+) -> TaskDetail:
+    """Run one action in its own transaction, then return the task as it now is."""
+    with sessions.begin() as session:
+        action(session, principal, task_id, *args)
+    return detail(sessions, task_id, principal)
+
+
+@router.post("/{task_id}/acknowledge", summary="签收")
+def acknowledge(
+    task_id: str, body: UnitAction, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(sessions, principal, task_id, lifecycle.acknowledge, body.unit)
+
+
+@router.post("/{task_id}/return", summary="退回（非本单位职责等），由督查部门改派")
+def return_task(
+    task_id: str, body: ReturnIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(sessions, principal, task_id, lifecycle.return_assignment, body.unit, body.reason)
+
+
+@router.post("/{task_id}/reassign", summary="改派责任单位")
+def reassign(
+    task_id: str, body: ReassignIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(
+        sessions, principal, task_id, lifecycle.reassign, body.unit, body.new_unit, body.reason
+    )
+
+
+@router.post("/{task_id}/completion-request", summary="申请办结")
+def request_completion(
+    task_id: str, body: CompletionRequestIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(sessions, principal, task_id, lifecycle.request_completion, body.unit, body.summary)
+
+
+@router.post("/{task_id}/completion-decision", summary="审核办结申请（销号或退回）")
+def decide_completion(
+    task_id: str, body: DecisionIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(
+        sessions, principal, task_id, lifecycle.decide_completion, body.approve, body.comment
+    )
+
+
+@router.post("/{task_id}/suspend", summary="暂停任务")
+def suspend(
+    task_id: str, body: ReasonIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(sessions, principal, task_id, lifecycle.suspend, body.reason)
+
+
+@router.post("/{task_id}/resume", summary="恢复任务")
+def resume(
+    task_id: str, body: ReasonIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
+    return act(sessions, principal, task_id, lifecycle.resume, body.reason)

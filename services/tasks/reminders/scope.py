@@ -1,0 +1,129 @@
+"""What a deadline scan must look at, so that looking at less gives what looking at
+everything would. Since the last scan (``scan_state``), a reminder can become due only
+because the calendar moved a due date's steps, or because something the scan reads changed:
+the triggers of ``inputs`` marked the task (or everything) in ``scan_mark``. So a morning
+tick looks at the due dates whose steps moved overnight and at the marked tasks, a second
+tick the same day at the marked tasks only.
+
+Everything is looked at when there is no last scan (or it is later than today), when
+everything was marked, or when the rules themselves changed since: another release with
+other holidays in the calendar library, other default policies or other step rules
+(``rules_fingerprint``). All of it is in the database, so a restart or a second replica
+gives the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from importlib.metadata import version
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from services.tasks.calendar import WorkCalendar
+from services.tasks.lifecycle.models import Milestone, MilestoneStatus
+from services.tasks.reminders import steps as step_rules
+from services.tasks.reminders.inputs import EVERYTHING
+from services.tasks.reminders.models import ScanMark, ScanState
+from services.tasks.reminders.policy import DEFAULT, PolicyBook
+from services.tasks.reminders.steps import Step, milestone_steps, round_step
+
+STATE = "deadline-scan"  # its row in scan_state
+MANY_MARKS = 5000  # more marked tasks than this: looking at everything is as quick
+
+
+@cache
+def rules_fingerprint() -> str:
+    """What the steps of a date depend on besides the database: the calendar library's
+    holidays, the default policy and the step rules themselves."""
+    parts = (version("chinesecalendar"), repr(DEFAULT), inspect.getsource(step_rules))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RoundDue:
+    """A reporting round with a step today."""
+
+    id: int
+    government_id: str
+    period: str
+    due_date: date
+    step: Step
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Everything, or the milestones of marked tasks and those due on a (policy book, date)
+    whose steps moved since the last scan; the late units of every task in the rounds, or of
+    the marked ones only when no round's step moved."""
+
+    everything: bool
+    marked: frozenset[str]
+    moved: frozenset[tuple[str, date]]
+    every_round: bool
+
+    @property
+    def moved_dues(self) -> list[date]:
+        return sorted({due for _, due in self.moved})
+
+    def looks_at(self, task_id: str, book: str, due: date) -> bool:
+        return self.everything or task_id in self.marked or (book, due) in self.moved
+
+
+def horizon_of(today: date, calendar: WorkCalendar, policies: PolicyBook) -> date:
+    """The last due date a reminder can be about today (the furthest before-due step)."""
+    return calendar.add_workdays(today, policies.longest_before_due)
+
+
+def due_dates(session: Session, horizon: date) -> list[date]:
+    """Every date from the first open milestone's due date to the horizon."""
+    first = session.scalar(
+        select(func.min(Milestone.due_date)).where(
+            Milestone.status == MilestoneStatus.OPEN, Milestone.due_date <= horizon
+        )
+    )
+    if first is None:
+        return []
+    return [first + timedelta(n) for n in range((horizon - first).days + 1)]
+
+
+def take_scope(
+    session: Session,
+    today: date,
+    calendar: WorkCalendar,
+    policies: PolicyBook,
+    rounds: list[RoundDue],
+    full: bool = False,
+) -> Scope:
+    """Take the marks (in the caller's transaction: a mark committed later waits for the
+    next scan), remember today and the rules, and say what this scan must look at."""
+    marked = frozenset(session.scalars(delete(ScanMark).returning(ScanMark.task_id)))
+    state = session.get(ScanState, STATE)
+    last, fingerprint = (state.day, state.fingerprint) if state else (None, "")
+    session.merge(ScanState(name=STATE, day=today, fingerprint=rules_fingerprint()))
+    if (
+        full
+        or last is None
+        or last > today
+        or EVERYTHING in marked
+        or len(marked) > MANY_MARKS
+        or fingerprint != rules_fingerprint()
+    ):
+        return Scope(True, marked, frozenset(), True)
+    horizon = horizon_of(today, calendar, policies)
+    moved = frozenset(
+        (book, due)
+        for due in due_dates(session, horizon)
+        for book, policy in policies.books
+        if set(milestone_steps(due, today, calendar, policy))
+        - set(milestone_steps(due, last, calendar, policy))
+    )
+    every_round = any(
+        r.step != round_step(r.due_date, last, calendar, policies.for_(r.government_id))
+        for r in rounds
+    )
+    return Scope(False, marked, moved, every_round)

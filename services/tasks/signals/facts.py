@@ -1,0 +1,162 @@
+"""The facts the signal rule reads, in one query written once (SQLAlchemy Core: the same
+statement on SQLite and PostgreSQL), for one task or for every task that may need a colour.
+
+Per task: its status, figure, year and start; its earliest open deadline before the end of
+the due-soon window (the only one a colour can name) and its latest open deadline after
+``late_after`` (it can stretch the period past the year's end); its document's latest round
+due before today and the coming one, and whether the task has a report in each. Each part
+is a small set-based subquery, so a thousand tasks or a hundred thousand cost a few scans,
+not a query each.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from services.tasks.lifecycle.models import ACTIVE, Milestone, MilestoneStatus, Task
+from services.tasks.progress.models import ProgressReport
+from services.tasks.registration.models import ReportingRound
+from services.tasks.signals.rules import Signal, TaskFacts
+
+GREEN = Signal.GREEN.value
+_TODAY = bindparam("today", type_=Date)
+_WINDOW_END = bindparam("window_end", type_=Date)
+_LATE_AFTER = bindparam("late_after", type_=Date)
+_TASK_ID = bindparam("task_id", type_=String)
+
+
+def parameters(
+    today: date, window_end: date, task_id: str | None = None, late_after: date = date(1, 1, 1)
+) -> dict[str, Any]:
+    """The parameters of ``facts_query``: ``late_after`` bounds the deadlines that can end a
+    period late (for all tasks, the end of the earliest year among them)."""
+    return {"today": today, "window_end": window_end, "task_id": task_id, "late_after": late_after}
+
+
+def earliest_year_end(session: Session, today: date) -> date:
+    first = session.scalar(select(func.min(func.coalesce(Task.year, today.year))))
+    return date(first or today.year, 12, 31)
+
+
+def _rounds(past: bool) -> Any:
+    """Per document: the latest round due before today (past) or the first due from today."""
+    due = ReportingRound.due_date
+    rank = func.row_number().over(
+        partition_by=ReportingRound.document_id, order_by=due.desc() if past else due
+    )
+    ranked = (
+        select(
+            ReportingRound.id,
+            ReportingRound.document_id,
+            ReportingRound.period,
+            due,
+            rank.label("n"),
+        )
+        .where(due < _TODAY if past else due >= _TODAY)
+        .subquery()
+    )
+    columns = (ranked.c.id, ranked.c.document_id, ranked.c.period, ranked.c.due_date)
+    return select(*columns).where(ranked.c.n == 1).cte("past_round" if past else "next_round")
+
+
+@cache
+def facts_query(one: bool) -> Select[Any]:
+    """One row per task: the task named by ``:task_id`` (``one``), or every task that may
+    need a colour (those under way, and closed ones still showing a warning colour). Built
+    once per variant; ``facts_of`` turns a row into ``TaskFacts``."""
+
+    def of(task_column: Any) -> ColumnElement[bool]:
+        return task_column == _TASK_ID if one else true()
+
+    open_ = Milestone.status == MilestoneStatus.OPEN
+    first_rank = func.row_number().over(
+        partition_by=Milestone.task_id, order_by=(Milestone.due_date, Milestone.id)
+    )
+    near = (
+        select(Milestone.task_id, Milestone.phrase, Milestone.due_date, first_rank.label("n"))
+        .where(open_, Milestone.due_date < _WINDOW_END, of(Milestone.task_id))
+        .subquery()
+    )
+    first = select(near).where(near.c.n == 1).cte("first_deadline")
+    late = (
+        select(Milestone.task_id, func.max(Milestone.due_date).label("due_date"))
+        .where(open_, Milestone.due_date > _LATE_AFTER, of(Milestone.task_id))
+        .group_by(Milestone.task_id)
+        .cte("last_deadline")
+    )
+    past, coming = _rounds(past=True), _rounds(past=False)
+    round_ids = select(past.c.id).union_all(select(coming.c.id))
+    reported = (
+        select(ProgressReport.task_id, ProgressReport.round_id)
+        .where(ProgressReport.round_id.in_(round_ids), of(ProgressReport.task_id))
+        .distinct()
+        .cte("reported")
+    )
+    in_past, in_coming = reported.alias("in_past"), reported.alias("in_coming")
+    return (
+        select(
+            Task.id,
+            Task.government_id,
+            Task.status,
+            Task.signal,
+            Task.signal_reason,
+            Task.percent_done,
+            Task.year,
+            Task.started_on,
+            Task.version,
+            first.c.phrase.label("first_phrase"),
+            first.c.due_date.label("first_due"),
+            late.c.due_date.label("last_due"),
+            past.c.due_date.label("past_due"),
+            in_past.c.task_id.is_not(None).label("reported_past"),
+            coming.c.id.label("next_round_id"),
+            coming.c.period.label("next_period"),
+            in_coming.c.task_id.is_not(None).label("reported_next"),
+            past.c.id.label("past_round_id"),
+            past.c.period.label("past_period"),
+        )
+        .outerjoin(first, first.c.task_id == Task.id)
+        .outerjoin(late, late.c.task_id == Task.id)
+        .outerjoin(past, past.c.document_id == Task.document_id)
+        .outerjoin(coming, coming.c.document_id == Task.document_id)
+        .outerjoin(in_past, and_(in_past.c.task_id == Task.id, in_past.c.round_id == past.c.id))
+        .outerjoin(
+            in_coming, and_(in_coming.c.task_id == Task.id, in_coming.c.round_id == coming.c.id)
+        )
+        .where(Task.id == _TASK_ID if one else or_(Task.status.in_(ACTIVE), Task.signal != GREEN))
+    )
+
+
+def facts_of(row: Any, today: date, **changed: Any) -> TaskFacts:
+    """The facts of one row of ``facts_query``, with ``changed`` ones replaced (a submission
+    judges the task as it will be once its report is in)."""
+    year = row.year or today.year
+    facts = {
+        "today": today,
+        "status": row.status,
+        "first_deadline": (row.first_phrase, row.first_due) if row.first_due else None,
+        "last_deadline": row.last_due,
+        "round_due": row.past_due,
+        "reported_in_round": bool(row.reported_past),
+        "reported_for_next": bool(row.reported_next),
+        "percent_done": row.percent_done,
+        "year": year,
+        "started_on": row.started_on or date(year, 1, 1),
+    }
+    return TaskFacts(**(facts | changed))

@@ -1,0 +1,59 @@
+"""The tasks service's HTTP face: its routers, one per concept, and the mapping of its domain
+errors to HTTP statuses."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from services.tasks.access.routes import router as tokens_router
+from services.tasks.calendar.routes import router as calendar_router
+from services.tasks.directory.routes import router as directory_router
+from services.tasks.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from services.tasks.lifecycle.routes import router as tasks_router
+from services.tasks.progress.routes import router as progress_router
+from services.tasks.reminders.routes import router as policy_router
+from services.tasks.supervision.routes import router as supervision_router
+
+ROUTERS = [
+    tasks_router,
+    supervision_router,
+    progress_router,
+    directory_router,
+    tokens_router,
+    calendar_router,
+    policy_router,
+]
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+async def on_unauthorized(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+
+
+async def on_forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(403, str(exc))
+
+
+async def on_not_found(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(404, str(exc))
+
+
+async def on_conflict(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(409, str(exc))
+
+
+async def on_invalid(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(422, str(exc))
+
+
+EXCEPTION_HANDLERS = {
+    Unauthorized: on_unauthorized,
+    Forbidden: on_forbidden,
+    NotFound: on_not_found,
+    Conflict: on_conflict,
+    Invalid: on_invalid,
+}
