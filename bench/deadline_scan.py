@@ -16,7 +16,7 @@ reported). Then it times ``scan`` (and its commit) on ``today``:
 * warm: a second scan the same day, everything deduplicated, nothing new;
 
 prints medians of ``--runs`` runs each, the candidates and requests, the plan of the
-candidate query (EXPLAIN ANALYZE), and the time of ``refresh_all`` (signals of every active
+candidate query (EXPLAIN ANALYZE), and the time of ``refresh_signals`` (signals of every active
 task) separately.
 """
 
@@ -40,14 +40,21 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from services.tasks.holidays import load_calendar  # noqa: E402
-from services.tasks.jobs import BEIJING  # noqa: E402
-from services.tasks.models import ReminderRequest  # noqa: E402
-from services.tasks.policies import PolicyBook  # noqa: E402
-from services.tasks.scheduling import scan  # noqa: E402
-from services.tasks.signal_updates import refresh_all  # noqa: E402
+from services.tasks.calendar.store import load_calendar  # noqa: E402
+from services.tasks.clock import BEIJING  # noqa: E402
+from services.tasks.reminders import facts  # noqa: E402
+from services.tasks.reminders.models import ReminderRequest  # noqa: E402
+from services.tasks.reminders.policy import PolicyBook  # noqa: E402
+from services.tasks.reminders.scan import (  # noqa: E402
+    milestone_requests,
+    round_requests,
+    rounds_due,
+    scan,
+)
+from services.tasks.reminders.scope import Scope, horizon_of  # noqa: E402
+from services.tasks.signals.refresh import refresh_signals  # noqa: E402
+from services.tasks.spec import SPEC  # noqa: E402
 from shared.config import Settings  # noqa: E402
-from shared.runtime import load_spec  # noqa: E402
 from shared.service import ServiceRuntime  # noqa: E402
 
 YEAR = 2026
@@ -276,7 +283,7 @@ def timed_scan(service: ServiceRuntime, today: date) -> tuple[float, int]:
         session.rollback()
         started = time.perf_counter()
         with session.begin():
-            requested = scan(session, today, now, calendar)
+            requested = len(scan(session, today, now, calendar))
         return time.perf_counter() - started, requested
 
 
@@ -286,18 +293,19 @@ def count_requests(service: ServiceRuntime) -> int:
 
 
 def explain_candidates(service: ServiceRuntime, today: date) -> list[str]:
-    from services.tasks import scheduling
-
+    everything = Scope(True, frozenset(), {}, True)
     with service.sessions() as session:
         calendar = load_calendar(session)
-        query = scheduling.milestone_candidates(today, calendar, PolicyBook())
+        books = PolicyBook()
+        query = facts.milestone_query(horizon_of(today, calendar, books), everything)
         compiled = query.compile(
             dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
         )
         rows = session.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars().all()
         candidates = len(session.execute(query).all())
-        steps = len(scheduling.milestone_requests(session, today, calendar, PolicyBook()))
-        late = len(scheduling.round_requests(session, today, calendar, PolicyBook()))
+        steps = len(milestone_requests(session, today, calendar, books, everything))
+        rounds = rounds_due(session, today, calendar, books)
+        late = len(round_requests(session, rounds, everything))
     return [
         f"candidates: {candidates} open milestones (-> {steps} milestone steps to dedup), "
         f"{late} (task, round) pairs with units that have not reported",
@@ -329,7 +337,7 @@ def main() -> None:
     else:
         name, url = fresh_database(pg)
     service = ServiceRuntime(
-        load_spec("tasks"),
+        SPEC,
         Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())),
         bus=None,  # type: ignore[arg-type]
     )
@@ -369,11 +377,12 @@ def main() -> None:
         for run in range(args.runs):
             with service.sessions.begin() as session:
                 started = time.perf_counter()
-                changed = refresh_all(session, today, calendar)
+                changed = refresh_signals(session, today, calendar)
                 session.flush()
             refresh.append((time.perf_counter() - started, changed))
             print(
-                f"refresh_all run {run + 1}: {refresh[-1][0]:.3f}s, {changed} changed", flush=True
+                f"refresh_signals run {run + 1}: {refresh[-1][0]:.3f}s, {changed} changed",
+                flush=True,
             )
 
         print(
@@ -393,7 +402,7 @@ def main() -> None:
         for line in plan:
             print("  " + line)
         print(
-            f"\nrefresh_all (signals of every active task): first {refresh[0][0]:.2f}s "
+            f"\nrefresh_signals (every task that may need a colour): first {refresh[0][0]:.2f}s "
             f"({refresh[0][1]} changed), median of the rest "
             f"{statistics.median(r[0] for r in refresh[1:] or refresh):.2f}s "
             f"({refresh[-1][1]} changed)"

@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from duban.services import load_spec
+from shared.buses import create_bus
 from shared.config import Settings
 from shared.contracts import Envelope
 from shared.contracts.intake import TaskDefinedV1
-from shared.messaging.bus import Bus, create_bus
+from shared.messaging.bus import Bus
 from shared.messaging.outbox import add_event
-from shared.runtime import load_spec
 from shared.service import ServiceRuntime
 
 

@@ -1,6 +1,11 @@
 -- wrk script: each request reports progress on a random task as that task's lead unit.
 -- Tokens are "bench-unit-<u>" (the bench seeds them); task i belongs to unit i % UNITS.
+-- DUBAN_BENCH_PERCENT=steady: each task's unit reports the same figure every time (its
+-- colour settles after the first report, as when units report steady progress); random:
+-- any figure each time (a task's colour then moves with most reports, and each move is
+-- recorded and announced).
 local TASKS, UNITS = 1000, 100
+local steady = os.getenv("DUBAN_BENCH_PERCENT") ~= "random"
 local counter = 0
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 
@@ -9,7 +14,8 @@ request = function()
   local i = math.random(0, TASKS - 1)
   local unit = i % UNITS
   local body = string.format(
-    '{"unit":"bench-unit-%d","done":"完成阶段任务","percent":%d}', unit, math.random(1, 99))
+    '{"unit":"bench-unit-%d","done":"完成阶段任务","percent":%d}', unit,
+    steady and (40 + i % 50) or math.random(1, 99))
   local headers = {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer bench-unit-" .. unit,

@@ -9,8 +9,11 @@ Needs DUBAN_TEST_PG_URL (and uses Kafka when DUBAN_TEST_KAFKA_BOOTSTRAP is set) 
 (apt-get install wrk). Prints the median requests/s, p50 and p99 of each, and their ratio.
 
 The 1,000 tasks start as a notice leaves them: assigned, nobody has reported yet. A warm-up
-run, not counted, gives each its first report (which moves the task to 在办 and takes the
-ORM path); the measured runs are the year's steady state, units reporting on tasks under way.
+run, not counted, gives each its first report (which moves the task to 在办); the measured
+runs are the year's steady state, units reporting on tasks under way. ``--percent steady``
+(the default) has each task's unit report the same figure every time; ``--percent random``
+any figure, so that most reports move the task's colour (each move is audited and announced:
+half again as many events).
 """
 
 from __future__ import annotations
@@ -37,17 +40,13 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from services.tasks.auth import hash_token  # noqa: E402
-from services.tasks.models import (  # noqa: E402
-    ApiToken,
-    Assignment,
-    Document,
-    ProgressReport,
-    ReportingRound,
-    Task,
-)
+from services.tasks.access.models import ApiToken  # noqa: E402
+from services.tasks.access.tokens import hash_token  # noqa: E402
+from services.tasks.lifecycle.models import Assignment, Task  # noqa: E402
+from services.tasks.progress.models import ProgressReport  # noqa: E402
+from services.tasks.registration.models import Document, ReportingRound  # noqa: E402
+from services.tasks.spec import SPEC  # noqa: E402
 from shared.config import Settings  # noqa: E402
-from shared.runtime import load_spec  # noqa: E402
 from shared.service import ServiceRuntime  # noqa: E402
 
 TASKS, UNITS, GOV = 1000, 100, "bench"
@@ -69,7 +68,7 @@ def fresh_database(admin_url: str) -> str:
 
 
 def seed(settings: Settings) -> ServiceRuntime:
-    service = ServiceRuntime(load_spec("tasks"), settings, bus=None)  # type: ignore[arg-type]
+    service = ServiceRuntime(SPEC, settings, bus=None)  # type: ignore[arg-type]
     service.migrate()
     now = datetime.now(UTC)
     with service.sessions.begin() as session:
@@ -186,7 +185,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--warmup", type=int, default=10, help="seconds, not counted")
+    parser.add_argument(
+        "--percent",
+        choices=["steady", "random"],
+        default="steady",
+        help="steady: each task's figure is the same in every report; random: any figure",
+    )
     args = parser.parse_args()
+    os.environ["DUBAN_BENCH_PERCENT"] = args.percent  # read by progress_load.lua
     pg = os.environ.get("DUBAN_TEST_PG_URL")
     if not pg:
         sys.exit('set DUBAN_TEST_PG_URL (scripts/infra.sh start; eval "$(scripts/infra.sh env)")')
@@ -206,7 +212,7 @@ def main() -> None:
         [
             sys.executable,
             "-m",
-            "shared.cli",
+            "duban",
             "serve",
             "tasks",
             "--port",
@@ -253,7 +259,7 @@ def main() -> None:
     print(
         f"\nprogress submissions on PostgreSQL ({'Kafka' if kafka else 'in-process bus'}), "
         f"{args.workers} workers, wrk -c{args.connections}, {args.runs} runs of "
-        f"{args.seconds}s, medians"
+        f"{args.seconds}s, medians; figures reported: {args.percent}"
     )
     print(f"{'':28}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
     medians = {}

@@ -10,8 +10,10 @@ service never publish the same rows side by side and rows go out in commit order
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,10 +39,12 @@ MIN_GAP_S = 0.02
 _INSERT = insert(OUTBOX)  # one statement, values as parameters: compiled once, cached
 
 
-def outbox_row(event: Event, occurred_at: datetime) -> dict[str, Any]:
+def outbox_row(
+    event: Event, occurred_at: datetime, event_id: uuid.UUID | None = None
+) -> dict[str, Any]:
     """The outbox row of an event: the one place a row is built from a contract, whether
-    one event is written (``add_event``) or thousands at once."""
-    event_id = uuid.uuid4()
+    one event is written (``add_event``) or thousands at once (``outbox_rows``)."""
+    event_id = event_id or uuid.uuid4()
     return {
         "event_id": str(event_id),
         "type": event.TYPE,
@@ -49,6 +53,15 @@ def outbox_row(event: Event, occurred_at: datetime) -> dict[str, Any]:
         "payload": event.envelope_bytes(event_id, occurred_at),
         "created_at": occurred_at,
     }
+
+
+def outbox_rows(events: Sequence[Event], occurred_at: datetime) -> list[dict[str, Any]]:
+    """The rows of many events of one transaction (their random ids drawn at once)."""
+    noise = os.urandom(16 * len(events))
+    return [
+        outbox_row(event, occurred_at, uuid.UUID(bytes=noise[16 * n : 16 * n + 16], version=4))
+        for n, event in enumerate(events)
+    ]
 
 
 def add_event(session: Session, event: Event) -> None:

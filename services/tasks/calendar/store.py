@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from time import monotonic
+from typing import Any
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
@@ -58,7 +59,7 @@ def import_year(session: Session, text: str, actor: str) -> tuple[int, int]:
     return year, len(overrides)
 
 
-_CACHE: dict[str, tuple[float, WorkCalendar]] = {}
+_CACHE: dict[Any, tuple[float, WorkCalendar]] = {}
 CACHE_SECONDS = 60.0
 
 
@@ -79,7 +80,7 @@ def calendar_for(engine: Engine) -> WorkCalendar:
 
 def _cached(engine: Engine, load: Callable[[], WorkCalendar]) -> WorkCalendar:
     now = monotonic()
-    key = str(engine.url)  # one cache per database
+    key = engine.url  # one cache per database (a URL compares by its parts)
     cached = _CACHE.get(key)
     if cached and now - cached[0] < CACHE_SECONDS:
         return cached[1]

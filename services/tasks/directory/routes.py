@@ -14,7 +14,7 @@ from services.tasks.directory.importing import DirectoryRow, read_directory_file
 from services.tasks.directory.models import Leader, Unit, UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.directory.service import put_leader, put_unit, remove_unit
-from services.tasks.registration.service import reresolve
+from services.tasks.registration.resolution import reresolve
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/directory", tags=["单位名录"])

@@ -123,8 +123,7 @@ class Task(Base):
 
 
 class Assignment(Base):
-    """A unit's share of a task. ``via_group`` names the group it was expanded from;
-    ``percent`` is the unit's latest reported figure."""
+    """A unit's share of a task. ``via_group`` names the group it was expanded from."""
 
     __tablename__ = "assignment"
     __table_args__ = (
@@ -148,8 +147,6 @@ class Assignment(Base):
     via_group: Mapped[str | None] = mapped_column(NAME)
     status: Mapped[str] = mapped_column(String(20), default=AssignmentStatus.ASSIGNED)
     note: Mapped[str] = mapped_column(Text, default="")
-    percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -193,5 +190,3 @@ class Indicator(Base):
     unit: Mapped[str] = mapped_column(String(20), default="")
     actual_value: Mapped[float | None] = mapped_column(Float)
     actual_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-

@@ -20,6 +20,7 @@ from services.tasks.lifecycle.models import (
     Task,
 )
 from services.tasks.lifecycle.schemas import TaskDetail, TaskSummary
+from services.tasks.progress.figure import UNIT_PERCENT, latest_report
 from services.tasks.progress.models import ProgressReport
 from services.tasks.progress.rules import PERCENT_RULE
 from services.tasks.supervision.models import ExtensionRequest
@@ -122,10 +123,22 @@ def _rows(session: Session, model: type, task_id: str, order: object) -> list:
     return list(session.scalars(select(model).where(model.task_id == task_id).order_by(order)))
 
 
-def task_detail(session: Session, task: Task) -> TaskDetail:
-    assignments = sorted(
-        _rows(session, Assignment, task.id, Assignment.id), key=lambda a: ROLE_ORDER.get(a.role, 9)
+def _assignments(session: Session, task_id: str) -> list[dict[str, object]]:
+    """The task's assignments, each with its unit's latest figure and when it was reported."""
+    rows = session.execute(
+        select(
+            *Assignment.__table__.columns,
+            UNIT_PERCENT.label("percent"),
+            latest_report(ProgressReport.submitted_at).label("reported_at"),
+        )
+        .where(Assignment.task_id == task_id)
+        .order_by(Assignment.id)
     )
+    return [dict(row._mapping) for row in rows]
+
+
+def task_detail(session: Session, task: Task) -> TaskDetail:
+    assignments = sorted(_assignments(session, task.id), key=lambda a: ROLE_ORDER.get(a["role"], 9))
     extensions = _rows(session, ExtensionRequest, task.id, ExtensionRequest.id)
     timeline = session.scalars(
         select(AuditEntry)

@@ -51,32 +51,37 @@ def get_task(session: Session, principal: Principal, task_id: str) -> Task:
     return task
 
 
-def set_status(session: Session, task: Task, status: TaskStatus, reason: str, actor: str) -> None:
-    if task.status == status:
-        return
-    previous = task.status
-    audit.record(
-        session,
-        government_id=task.government_id,
+def status_changed(
+    task_id: str, government_id: str, previous: str, status: TaskStatus, reason: str, actor: str
+) -> tuple[audit.Entry, TaskStatusChangedV1]:
+    """What a new status leaves behind: its audit entry and its event."""
+    entry = audit.Entry(
+        government_id=government_id,
         actor=actor,
         action="task.status",
         entity="task",
-        entity_id=task.id,
+        entity_id=task_id,
         before={"status": previous},
         after={"status": status, "reason": reason},
     )
-    task.status, task.status_reason, task.updated_at = status, reason, datetime.now(UTC)
-    add_event(
-        session,
-        TaskStatusChangedV1(
-            task_id=task.id,
-            government_id=task.government_id,
-            status=status,
-            previous=previous,
-            reason=reason,
-            actor=actor,
-        ),
+    event = TaskStatusChangedV1(
+        task_id=task_id,
+        government_id=government_id,
+        status=status,
+        previous=previous,
+        reason=reason,
+        actor=actor,
     )
+    return entry, event
+
+
+def set_status(session: Session, task: Task, status: TaskStatus, reason: str, actor: str) -> None:
+    if task.status == status:
+        return
+    entry, event = status_changed(task.id, task.government_id, task.status, status, reason, actor)
+    audit.record_many(session, [entry])
+    task.status, task.status_reason, task.updated_at = status, reason, datetime.now(UTC)
+    add_event(session, event)
     refresh_signal(session, task)  # a closed task has no warning colour; a resumed one may
 
 

@@ -13,7 +13,7 @@ from services.tasks.access.principal import Principal
 from services.tasks.access.routes import PrincipalDep
 from services.tasks.lifecycle.schemas import ReportOut, ReviewIn, RoundOut
 from services.tasks.progress import service, submission
-from services.tasks.progress.submission import ProgressIn
+from services.tasks.progress.schemas import ProgressIn
 from services.tasks.registration.models import ReportingRound
 from services.tasks.settings import tasks_settings
 from shared.service import ServiceRuntime

@@ -23,6 +23,7 @@ PERCENT_RULE = (
     "配合单位和已退回的单位不计）；没有牵头、责任单位的任务取全部单位的平均值。"
 )
 TAKES_REPORTS = (*ACTIVE, TaskStatus.SUSPENDED)
+ROLE_RANK = {role: rank for rank, role in enumerate(AssignmentRole)}  # a unit's first role
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def check_submission(task: TaskSeen, principal: Principal, unit: str) -> UnitFig
         raise NotFound(f"任务 {task.number} 没有交办给“{unit}”")
     if task.status not in TAKES_REPORTS:
         raise Conflict("任务已办结或已撤销，不再接收进展")
-    return min(mine, key=lambda f: list(AssignmentRole).index(AssignmentRole(f.role)))
+    return min(mine, key=lambda f: ROLE_RANK[f.role])
 
 
 def _sees(task: TaskSeen, principal: Principal) -> bool:

@@ -14,7 +14,7 @@ from services.tasks.access.principal import Principal, Role, require_role, requi
 from services.tasks.errors import Conflict, NotFound
 from services.tasks.lifecycle.service import find_assignment, get_task
 from services.tasks.progress.models import ProgressReport, ReportStatus
-from services.tasks.progress.submission import ProgressIn
+from services.tasks.progress.schemas import ProgressIn
 from shared.contracts.tasks import ProgressReviewedV1
 from shared.messaging.outbox import add_event
 

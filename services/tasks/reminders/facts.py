@@ -2,7 +2,7 @@
 SQLite and PostgreSQL), from covering indexes (``ix_milestone_open_due``,
 ``ix_assignment_reminded``, the reports by round), never a loop over every task:
 
-* the open milestones up to the horizon of active tasks that are not exempt, and the units
+* the open milestones up to the horizon of active tasks that are not exempt, with the units
   they remind;
 * per reporting round with a step today, the units of each task that have not reported in it.
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select, true
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, exists, select, true
 
 from services.tasks.lifecycle.models import (
     ACTIVE,
@@ -39,7 +39,9 @@ def _reminded_units() -> ColumnElement[bool]:
 
 def milestone_query(horizon: date, scope: Scope) -> Select[Any]:
     """Open milestones due up to the horizon (overdue ones included: they are reminded every
-    few working days), of the tasks and due dates the scope looks at."""
+    few working days), of the tasks and due dates the scope looks at, each with the units it
+    reminds (one row per unit, in the order they were assigned; none: one row, no unit) and
+    the task's leaders as JSON text (read only for an escalation)."""
     looked_at = true()
     if not scope.everything:
         looked_at = Milestone.due_date.in_(scope.moved_dues) | Milestone.task_id.in_(
@@ -52,22 +54,15 @@ def milestone_query(horizon: date, scope: Scope) -> Select[Any]:
             Milestone.due_date,
             Task.id.label("task_id"),
             Task.government_id,
-            Task.leaders,
+            cast(Task.leaders, Text).label("leaders"),
             Task.number,
             Task.text,
+            Assignment.unit,
         )
         .join(Task, Task.id == Milestone.task_id)
+        .outerjoin(Assignment, and_(Assignment.task_id == Task.id, _reminded_units()))
         .where(Milestone.status == MilestoneStatus.OPEN, Milestone.due_date <= horizon, looked_at)
-    )
-
-
-def units_query(milestones: Select[Any]) -> Select[Any]:
-    """The units reminded of the tasks of those milestones, in the order they were assigned."""
-    task_ids = milestones.with_only_columns(Milestone.task_id)
-    return (
-        select(Assignment.task_id, Assignment.unit)
-        .where(Assignment.task_id.in_(task_ids), _reminded_units())
-        .order_by(Assignment.id)
+        .order_by(Milestone.id, Assignment.id)
     )
 
 

@@ -10,6 +10,7 @@ out as events, with the urges of the escalations, in the same transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -35,7 +36,7 @@ TO_LEADERS = (ReminderKind.ESCALATION,)
 URGES = {ReminderKind.ESCALATION: UrgeKind.ESCALATION, ReminderKind.CIRCULAR: UrgeKind.CIRCULAR}
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Request:
     """A reminder the scan would ask: one step of one deadline (or round) of one task."""
 
@@ -57,6 +58,7 @@ class Request:
 
     @property
     def key(self) -> str:
+        """What, whom, which due date and which step: a reminder is asked once per key."""
         whom = ",".join(self.recipients)
         return self.step.key(f"{self.task_id}:{self.discriminator}:{whom}", self.due)
 
@@ -67,7 +69,7 @@ def rounds_due(
     """Reporting rounds with a step today under their government's policy."""
     horizon = calendar.add_workdays(today, policies.longest_report_before)
     found = []
-    for round_id, government_id, period, due in session.execute(
+    for round_id, government_id, period, due in session.connection().execute(
         facts.rounds_query(horizon, today - REPORT_WINDOW)
     ):
         step = round_step(due, today, calendar, policies.for_(government_id))
@@ -84,23 +86,26 @@ def milestone_requests(
     scope: Scope,
 ) -> list[Request]:
     query = facts.milestone_query(horizon_of(today, calendar, policies), scope)
-    rows = session.execute(query).all()
-    if not rows:
-        return []
-    units: dict[str, list[str]] = {}
-    for task_id, unit in session.execute(facts.units_query(query)):
-        units.setdefault(task_id, []).append(unit)
-    steps_on: dict[tuple[str, date], list[Step]] = {}  # once per (policy, due date)
-    requests = []
-    for milestone_id, phrase, due, task_id, government_id, leaders, number, text in rows:
-        book = policies.key_of(government_id)
-        if not scope.looks_at(task_id, book, due):
+    # The steps of a (government, due date), once: all of them, and those new today
+    steps_on: dict[tuple[str, date], tuple[list[Step], list[Step]]] = {}
+    requests: list[Request] = []
+    last: tuple[int, list[str]] = (-1, [])
+    rows = session.connection().execute(query).all()
+    for milestone_id, phrase, due, task_id, government_id, leaders, number, text, unit in rows:
+        if milestone_id == last[0]:  # the same milestone, one more of its units
+            last[1].append(unit)
             continue
-        steps = steps_on.get((book, due))
-        if steps is None:
-            policy = policies.for_(government_id)
-            steps = steps_on[(book, due)] = milestone_steps(due, today, calendar, policy)
-        for step in steps:
+        found = steps_on.get((government_id, due))
+        if found is None:
+            book = policies.key_of(government_id)
+            today_steps = milestone_steps(due, today, calendar, policies.for_(government_id))
+            found = steps_on[(government_id, due)] = (
+                today_steps,
+                scope.fresh_steps(book, due, today_steps),
+            )
+        units = [unit] if unit is not None else []
+        for step in found[0] if scope.sees_all(task_id) else found[1]:
+            to_leaders = step.kind in TO_LEADERS
             requests.append(
                 Request(
                     step,
@@ -108,13 +113,14 @@ def milestone_requests(
                     government_id,
                     due,
                     phrase,
-                    units.get(task_id, []),
-                    leaders,
+                    units,
+                    json.loads(leaders) if to_leaders else [],
                     number,
                     text,
                     f"m{milestone_id}",
                 )
             )
+        last = (milestone_id, units)
     return requests
 
 
@@ -124,7 +130,7 @@ def round_requests(session: Session, rounds: list[RoundDue], scope: Scope) -> li
         return []
     by_id = {r.id: r for r in rounds}
     late: dict[tuple[int, str], Request] = {}
-    for round_id, task_id, unit, government_id, number, text in session.execute(
+    for round_id, task_id, unit, government_id, number, text in session.connection().execute(
         facts.late_units_query(list(by_id), scope)
     ):
         request = late.get((round_id, task_id))
@@ -156,12 +162,13 @@ def scan(
 ) -> list[Request]:
     """One pass: ask every reminder due today that was not asked before (``full``: looking at
     everything, whatever changed). Returns the requests asked."""
-    policies = policies or load_policies(session)
-    rounds = rounds_due(session, today, calendar, policies)
-    scope = take_scope(session, today, calendar, policies, rounds, full)
-    requests = milestone_requests(session, today, calendar, policies, scope)
-    requests += round_requests(session, rounds, scope)
-    return ask(session, requests, today, now.astimezone(UTC), calendar)
+    with recorder_for(session).batch(session.connection()):
+        policies = policies or load_policies(session)
+        rounds = rounds_due(session, today, calendar, policies)
+        scope = take_scope(session, today, calendar, policies, rounds, full)
+        requests = milestone_requests(session, today, calendar, policies, scope)
+        requests += round_requests(session, rounds, scope)
+        return ask(session, requests, today, now.astimezone(UTC), calendar)
 
 
 def ask(
@@ -191,23 +198,22 @@ def ask(
     ]
     table = ReminderRequest.__table__
     inserted = recorder_for(session).insert_new(session.connection(), table, rows, "dedup_key")
-    asked = sorted(
-        (r for key, r in by_key.items() if key in inserted),
-        key=lambda r: (r.task_id, r.due, r.key),
-    )
+    asked = [(key, r) for key, r in by_key.items() if key in inserted]  # in the facts' order
     if asked:
-        warnings = calendar.warnings_for({today.year, *(r.due.year for r in asked)})
+        warnings = calendar.warnings_for({today.year, *(r.due.year for _, r in asked)})
         _announce(session, asked, now, warnings)
-    return asked
+    return [r for _, r in asked]
 
 
-def _announce(session: Session, asked: list[Request], now: datetime, warnings: list[str]) -> None:
+def _announce(
+    session: Session, asked: list[tuple[str, Request]], now: datetime, warnings: list[str]
+) -> None:
     """The ``reminder.requested`` events (each with the warnings of the years its batch
     touches), and for escalations and circulars their urge rows, audit entries and
     ``task.urged`` events."""
     events: list[Event] = [
         ReminderRequestedV1(
-            dedup_key=r.key,
+            dedup_key=key,
             task_id=r.task_id,
             government_id=r.government_id,
             kind=r.step.kind,
@@ -220,10 +226,10 @@ def _announce(session: Session, asked: list[Request], now: datetime, warnings: l
             task_text=r.text,
             warnings=warnings,
         )
-        for r in asked
+        for key, r in asked
     ]
     urges, entries = [], []
-    for r in (r for r in asked if r.step.kind in URGES):
+    for r in (r for _, r in asked if r.step.kind in URGES):
         words = "报送责任领导" if r.step.kind == ReminderKind.ESCALATION else "列入通报名单"
         message = f"“{r.subject}”已逾期{r.step.step[1:]}个工作日，{words}"
         kind = URGES[r.step.kind]

@@ -5,9 +5,11 @@ the triggers of ``inputs`` marked the task (or everything) in ``scan_mark``. So 
 tick looks at the due dates whose steps moved overnight and at the marked tasks, a second
 tick the same day at the marked tasks only.
 
-Everything is looked at when there is no last scan (or it is later than today), when
-everything was marked, or when the rules themselves changed since: another release with
-other holidays in the calendar library, other default policies or other step rules
+For a task not marked, a step that applied on the last scan day was asked then; only the
+steps new today can be new reminders. Everything is looked at when there is no last scan
+(or it is later than today), when everything was marked, or when the rules themselves
+changed since: another release with other holidays in the calendar library, other default
+policies or other step rules
 (``rules_fingerprint``). All of it is in the database, so a restart or a second replica
 gives the same answer.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -57,21 +60,28 @@ class RoundDue:
 
 @dataclass(frozen=True)
 class Scope:
-    """Everything, or the milestones of marked tasks and those due on a (policy book, date)
-    whose steps moved since the last scan; the late units of every task in the rounds, or of
-    the marked ones only when no round's step moved."""
+    """Everything; or every step of the milestones of marked tasks, and the steps that are
+    new today (``fresh``) of the milestones due on a (policy book, date) whose steps moved
+    since the last scan; the late units of every task in the rounds, or of the marked ones
+    only when no round's step moved."""
 
     everything: bool
     marked: frozenset[str]
-    moved: frozenset[tuple[str, date]]
+    fresh: Mapping[tuple[str, date], frozenset[Step]]
     every_round: bool
 
     @property
     def moved_dues(self) -> list[date]:
-        return sorted({due for _, due in self.moved})
+        return sorted({due for _, due in self.fresh})
 
-    def looks_at(self, task_id: str, book: str, due: date) -> bool:
-        return self.everything or task_id in self.marked or (book, due) in self.moved
+    def sees_all(self, task_id: str) -> bool:
+        """Whether every step of the task's milestones is asked about, not only new ones."""
+        return self.everything or task_id in self.marked
+
+    def fresh_steps(self, book: str, due: date, today: list[Step]) -> list[Step]:
+        """Of the steps that apply today to a date, those new since the last scan."""
+        fresh = self.fresh.get((book, due), frozenset())
+        return [step for step in today if step in fresh]
 
 
 def horizon_of(today: date, calendar: WorkCalendar, policies: PolicyBook) -> date:
@@ -113,17 +123,17 @@ def take_scope(
         or len(marked) > MANY_MARKS
         or fingerprint != rules_fingerprint()
     ):
-        return Scope(True, marked, frozenset(), True)
+        return Scope(True, marked, {}, True)
     horizon = horizon_of(today, calendar, policies)
-    moved = frozenset(
-        (book, due)
-        for due in due_dates(session, horizon)
-        for book, policy in policies.books
-        if set(milestone_steps(due, today, calendar, policy))
-        - set(milestone_steps(due, last, calendar, policy))
-    )
+    fresh = {}
+    for due in due_dates(session, horizon):
+        for book, policy in policies.books:
+            new = set(milestone_steps(due, today, calendar, policy))
+            new -= set(milestone_steps(due, last, calendar, policy))
+            if new:
+                fresh[(book, due)] = frozenset(new)
     every_round = any(
         r.step != round_step(r.due_date, last, calendar, policies.for_(r.government_id))
         for r in rounds
     )
-    return Scope(False, marked, moved, every_round)
+    return Scope(False, marked, fresh, every_round)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -54,9 +55,15 @@ def earliest_year_end(session: Session, today: date) -> date:
     return date(first or today.year, 12, 31)
 
 
-def _rounds(past: bool) -> Any:
-    """Per document: the latest round due before today (past) or the first due from today."""
+def _rounds(past: bool, one: bool) -> Any:
+    """Per document (``one``: the task's document only): the latest round due before today
+    (past) or the first due from today."""
     due = ReportingRound.due_date
+    documents = true()
+    if one:
+        documents = ReportingRound.document_id == (
+            select(Task.document_id).where(Task.id == _TASK_ID).scalar_subquery()
+        )
     rank = func.row_number().over(
         partition_by=ReportingRound.document_id, order_by=due.desc() if past else due
     )
@@ -68,7 +75,7 @@ def _rounds(past: bool) -> Any:
             due,
             rank.label("n"),
         )
-        .where(due < _TODAY if past else due >= _TODAY)
+        .where(due < _TODAY if past else due >= _TODAY, documents)
         .subquery()
     )
     columns = (ranked.c.id, ranked.c.document_id, ranked.c.period, ranked.c.due_date)
@@ -100,7 +107,7 @@ def facts_query(one: bool) -> Select[Any]:
         .group_by(Milestone.task_id)
         .cte("last_deadline")
     )
-    past, coming = _rounds(past=True), _rounds(past=False)
+    past, coming = _rounds(past=True, one=one), _rounds(past=False, one=one)
     round_ids = select(past.c.id).union_all(select(coming.c.id))
     reported = (
         select(ProgressReport.task_id, ProgressReport.round_id)
@@ -141,6 +148,28 @@ def facts_query(one: bool) -> Select[Any]:
         )
         .where(Task.id == _TASK_ID if one else or_(Task.status.in_(ACTIVE), Task.signal != GREEN))
     )
+
+
+# The columns of ``facts_query`` that ``facts_of`` reads: tasks alike in these are judged alike
+FACT_COLUMNS = (
+    "status",
+    "first_phrase",
+    "first_due",
+    "last_due",
+    "past_due",
+    "reported_past",
+    "reported_next",
+    "percent_done",
+    "year",
+    "started_on",
+)
+
+
+@cache
+def fact_key() -> Any:
+    """What, of a row of ``facts_query``, makes its facts (as one tuple, cheaply)."""
+    names = list(facts_query(False).selected_columns.keys())
+    return itemgetter(*(names.index(name) for name in FACT_COLUMNS))
 
 
 def facts_of(row: Any, today: date, **changed: Any) -> TaskFacts:

@@ -17,7 +17,13 @@ from services.tasks.clock import beijing_today
 from services.tasks.events import add_events
 from services.tasks.lifecycle.models import Task
 from services.tasks.recorders import recorder_for
-from services.tasks.signals.facts import earliest_year_end, facts_of, facts_query, parameters
+from services.tasks.signals.facts import (
+    earliest_year_end,
+    fact_key,
+    facts_of,
+    facts_query,
+    parameters,
+)
 from services.tasks.signals.rules import DEFAULT_POLICY, Signal, compute_signal, window_end
 from shared.contracts.tasks import TaskSignalChangedV1
 
@@ -77,15 +83,21 @@ def refresh_signals(session: Session, today: date, calendar: WorkCalendar) -> in
     the rows still as read), audit and announce the new colours. Returns how many colours
     changed. Most tasks share their facts with many others, so each set is judged once."""
     session.flush()
+    with recorder_for(session).batch(session.connection()):
+        return _refresh_signals(session, today, calendar)
+
+
+def _refresh_signals(session: Session, today: date, calendar: WorkCalendar) -> int:
     end = window_end(today, calendar, DEFAULT_POLICY)
     everything = parameters(today, end, late_after=earliest_year_end(session, today))
     judged: dict[tuple[Any, ...], tuple[Signal, str]] = {}
     moved = []
-    for row in session.execute(facts_query(False), everything):
-        facts = facts_of(row, today)
-        key = (*vars(facts).values(),)
+    key_of = fact_key()  # most tasks share their facts: each set is judged once
+    for row in session.connection().execute(facts_query(False), everything).all():
+        key = key_of(row)
         found = judged.get(key)
         if found is None:
+            facts = facts_of(row, today)
             found = judged[key] = compute_signal(facts, calendar, DEFAULT_POLICY)
         if found != (row.signal, row.signal_reason):
             moved.append((row, *found))

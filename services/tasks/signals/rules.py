@@ -1,8 +1,9 @@
 """Which colour a task gets, and why in words. Pure: facts and a calendar in, colour out.
 
 A task that is no longer under way (办结, 暂停, 撤销) has no warning colour. Otherwise, red: a
-milestone is overdue, the last round's report is missing after its due date, or the reported
-progress is far behind the time elapsed (序时进度). Yellow: a milestone is due within a few
+milestone is overdue, the last round's report is missing after its due date (a round that
+closed before the task started is not owed), or the reported progress is far behind the time
+elapsed (序时进度). Yellow: a milestone is due within a few
 working days with nothing reported for the coming round, or progress is somewhat behind.
 Green otherwise.
 
@@ -85,8 +86,10 @@ def compute_signal(
     if first and first[1] < today:
         late = calendar.workdays_between(first[1], today)
         return Signal.RED, f"时间节点“{first[0]}”（{first[1]:%Y-%m-%d}）已逾期{late}个工作日"
-    if facts.round_due and facts.round_due < today and not facts.reported_in_round:
-        return Signal.RED, f"{facts.round_due:%Y-%m-%d}前应报送的进展未报送"
+    round_due = facts.round_due
+    owed = round_due and facts.started_on <= round_due < today  # not a round before its time
+    if owed and not facts.reported_in_round:
+        return Signal.RED, f"{round_due:%Y-%m-%d}前应报送的进展未报送"
     gap = schedule_percent(facts) - facts.percent_done
     behind = f"进度{facts.percent_done}%，落后序时进度{gap}个百分点"
     if gap > policy.red_gap:

@@ -1,9 +1,9 @@
 """tasks: each unit's latest figure, a task's start and version, indicators by number, the
 notice's date, and the scan's marks on every database
 
-* ``assignment.percent`` / ``reported_at``: each unit's latest reported figure (filled from
-  the reports); ``task.percent_done`` becomes the task's figure by its rule
-  (``progress.rules.task_percent``), no longer the highest figure any unit ever reported.
+* ``task.percent_done`` becomes the task's figure by its rule (``progress.rules
+  .task_percent`` over each unit's latest report), no longer the highest figure any unit
+  ever reported.
 * ``task.started_on``: when 序时进度 starts (``signals.rules.work_started``); ``task.version``:
   moved on by every write of the row, so a decision made on what was read is written only if
   the row is still as read; ``task.units_as_printed``: the units as the notice printed them,
@@ -27,6 +27,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
+from services.tasks.lifecycle.models import Assignment
+from services.tasks.progress.figure import UNIT_PERCENT
 from services.tasks.progress.rules import UnitFigure, task_percent
 from services.tasks.recorders import recorder_for
 from services.tasks.reminders.inputs import MARK_TABLE, SCAN_INPUTS
@@ -48,9 +50,6 @@ def _previous():  # type: ignore[no-untyped-def]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("assignment") as batch:
-        batch.add_column(sa.Column("percent", sa.Integer(), server_default="0", nullable=False))
-        batch.add_column(sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("task") as batch:
         batch.add_column(
             sa.Column("units_as_printed", sa.JSON(), server_default="{}", nullable=False)
@@ -79,24 +78,19 @@ def upgrade() -> None:
 
 
 def _fill() -> None:
-    """Each unit's latest figure from its reports; each task's figure by its rule, its start,
-    its printed units; each indicator's number."""
+    """Each task's figure by its rule, its start, its printed units; each indicator's
+    number."""
     bind = op.get_bind()
-    latest = (
-        "(SELECT p.{column} FROM progress_report p WHERE p.task_id = assignment.task_id"
-        " AND p.unit = assignment.unit ORDER BY p.submitted_at DESC LIMIT 1)"
-    )
-    op.execute(
-        f"UPDATE assignment SET percent = {latest.format(column='percent')},"
-        f" reported_at = {latest.format(column='submitted_at')}"
-        " WHERE EXISTS (SELECT 1 FROM progress_report p WHERE p.task_id = assignment.task_id"
-        " AND p.unit = assignment.unit)"
-    )
     units: dict[str, list[tuple[str, str, str | None, str, int]]] = {}
     for task_id, unit, role, via_group, status, percent in bind.execute(
-        sa.text(
-            "SELECT task_id, unit, role, via_group, status, percent FROM assignment ORDER BY id"
-        )
+        sa.select(
+            Assignment.task_id,
+            Assignment.unit,
+            Assignment.role,
+            Assignment.via_group,
+            Assignment.status,
+            UNIT_PERCENT,
+        ).order_by(Assignment.id)
     ):
         units.setdefault(task_id, []).append((unit, role, via_group, status, percent))
     tasks = bind.execute(
@@ -152,6 +146,3 @@ def downgrade() -> None:
         batch.drop_column("version")
         batch.drop_column("started_on")
         batch.drop_column("units_as_printed")
-    with op.batch_alter_table("assignment") as batch:
-        batch.drop_column("reported_at")
-        batch.drop_column("percent")

@@ -1,0 +1,23 @@
+"""The body of a progress submission, as a unit or its OA system sends it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ProgressIn(BaseModel):
+    unit: str = Field(min_length=1, max_length=200, description="报送单位")
+    done: str = Field("", max_length=20000, description="已完成的工作")
+    next_steps: str = Field("", max_length=20000, description="下一步计划")
+    problems: str = Field("", max_length=20000, description="存在的问题")
+    support_needed: str = Field("", max_length=20000, description="需要协调解决的事项")
+    percent: int = Field(ge=0, le=100, description="本单位完成进度（%）")
+    indicator_actuals: dict[str, float] = Field(
+        default_factory=dict,
+        description='指标实际值：键为指标在本任务中的序号（如 "1"）或指标原文，值为数字',
+    )
+    attachments: list[dict[str, Any]] = Field(
+        default_factory=list, description="附件信息（文件名、大小、存储位置）"
+    )
