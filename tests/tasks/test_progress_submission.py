@@ -38,9 +38,7 @@ def submit(w: World, who: Principal, percent: int, key: str | None = None) -> An
 
 def reports(w: World) -> list[ProgressReport]:
     with w.sessions() as session:
-        return list(
-            session.scalars(select(ProgressReport).order_by(ProgressReport.submitted_at))
-        )
+        return list(session.scalars(select(ProgressReport).order_by(ProgressReport.submitted_at)))
 
 
 def test_racing_submissions_lose_nothing(w: World) -> None:
