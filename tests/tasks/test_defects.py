@@ -85,9 +85,9 @@ def test_a_task_s_figure_follows_each_unit_s_latest_report(w: World) -> None:
     report(w, ZHUJIAN, "县住建局", 70)
     report(w, ZHUJIAN, "县住建局", 60)
     task = w.task(w.task1)
+    assert task["percent_done"] == 30, "(60 + 0) / 2: 县财政局 has not reported"
     units = {a["unit"]: a["percent"] for a in task["assignments"]}
     assert units["县住建局"] == 60 and units["县财政局"] == 0
-    assert task["percent_done"] == 30, "(60 + 0) / 2: 县财政局 has not reported"
     assert "平均值" in task["percent_rule"]
     report(w, OA, "县财政局", 80)
     assert w.task(w.task1)["percent_done"] == 70
@@ -149,7 +149,6 @@ def test_a_directory_change_resolves_the_open_tasks_again(w: World) -> None:
         content=directory,
         params={"government": GOV_A},
     )
-    assert imported["tasks_updated"] >= 2
 
     task = w.task(task_id)
     assert {(a["unit"], a["role"], a["via_group"]) for a in task["assignments"]} == {
@@ -167,6 +166,7 @@ def test_a_directory_change_resolves_the_open_tasks_again(w: World) -> None:
     registered = [e for e in events(w, "task.registered") if e["task_id"] == task_id]
     assert "城关街道办事处" in registered[-1]["units"]
 
+    assert imported["tasks_updated"] >= 2
     w.issue("unit-chengguan", role="unit", government_id=GOV_A, unit="城关街道办事处")
     mine = call(w, "unit-chengguan", "GET", "/tasks/tasks", 200)
     assert task_id in {t["id"] for t in mine}, "the street office now sees and signs its task"
@@ -258,5 +258,5 @@ def test_a_task_published_late_in_the_year_is_not_red_on_its_first_day(w: World)
     }
     (task_id,) = published(w, late, "年内新增")
     detail = w.task(task_id)
-    assert detail["started_on"] == today.isoformat()
     assert (detail["signal"], detail["signal_reason"]) == ("green", "按计划推进")
+    assert detail["started_on"] == today.isoformat()

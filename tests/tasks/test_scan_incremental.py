@@ -23,7 +23,7 @@ from shared.service import ServiceRuntime
 TICKS = st.lists(
     st.tuples(
         st.sampled_from([0, 1, 1, 1, 2, 4]),  # days to the next tick
-        st.lists(st.sampled_from(sorted(MUTATIONS)), max_size=4),  # changes before it
+        st.lists(st.sampled_from(sorted(MUTATIONS)), max_size=6),  # changes before it
         st.integers(0, 2**16),  # what they change
     ),
     min_size=4,
@@ -40,7 +40,7 @@ def _mutate(runtime: ServiceRuntime, name: tuple[str, str], rng: random.Random) 
 
 
 @settings(
-    max_examples=10,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
