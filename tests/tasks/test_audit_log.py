@@ -221,8 +221,8 @@ CASES: dict[tuple[str, str], Case] = {
 
 
 @pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with world(tmp_path_factory.mktemp("audit"), "audit") as built:
+def w(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None) -> Iterator[World]:
+    with world(tmp_path_factory.mktemp("audit"), "audit", module_database_url) as built:
         yield built
 
 

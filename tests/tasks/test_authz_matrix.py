@@ -508,8 +508,8 @@ UNAUTHENTICATED = {
 
 
 @pytest.fixture(scope="module")
-def w(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with world(tmp_path_factory.mktemp("authz"), "authz") as built:
+def w(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None) -> Iterator[World]:
+    with world(tmp_path_factory.mktemp("authz"), "authz", module_database_url) as built:
         built.admin("PUT", "/tasks/directory/units/县住建局", json={}, params={"government": GOV_A})
         built.admin("PUT", "/tasks/directory/leaders/王明", json={}, params={"government": GOV_A})
         built.issue("leader-lihua", role="leader", government_id=GOV_A, leader="李华")

@@ -37,8 +37,8 @@ def csv_text() -> str:
 
 
 @pytest.fixture
-def client(embedded_settings: Settings, admin_headers: dict[str, str]) -> TestClient:
-    with TestClient(Runtime(embedded_settings, specs("tasks")).create_app()) as test_client:
+def client(tasks_settings: Settings, admin_headers: dict[str, str]) -> TestClient:
+    with TestClient(Runtime(tasks_settings, specs("tasks")).create_app()) as test_client:
         test_client.headers.update(admin_headers)
         yield test_client
 

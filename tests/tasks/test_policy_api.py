@@ -20,9 +20,9 @@ OWN = {
 
 
 def test_defaults_then_an_audited_change(
-    embedded_settings: Settings, admin_headers: dict[str, str]
+    tasks_settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    runtime = Runtime(embedded_settings, specs("tasks"))
+    runtime = Runtime(tasks_settings, specs("tasks"))
     params = {"government": "g1"}
     with TestClient(runtime.create_app(), headers=admin_headers) as client:
         default = client.get("/policy", params=params).json()
