@@ -48,7 +48,7 @@ class Event(BaseModel):
     def key(self) -> str:
         return str(getattr(self, self.KEY_FIELD))
 
-    def envelope_bytes(self, event_id: uuid.UUID, occurred_at: datetime) -> bytes:
+    def envelope_bytes(self, event_id: uuid.UUID | str, occurred_at: datetime) -> bytes:
         """The envelope of this event as it travels: byte for byte what ``Envelope.to_bytes``
         gives, without building and validating a second model per event (the event itself
         was validated when it was made; a scan writes thousands)."""

@@ -39,14 +39,12 @@ MIN_GAP_S = 0.02
 _INSERT = insert(OUTBOX)  # one statement, values as parameters: compiled once, cached
 
 
-def outbox_row(
-    event: Event, occurred_at: datetime, event_id: uuid.UUID | None = None
-) -> dict[str, Any]:
+def outbox_row(event: Event, occurred_at: datetime, event_id: str | None = None) -> dict[str, Any]:
     """The outbox row of an event: the one place a row is built from a contract, whether
     one event is written (``add_event``) or thousands at once (``outbox_rows``)."""
-    event_id = event_id or uuid.uuid4()
+    event_id = event_id or str(uuid.uuid4())
     return {
-        "event_id": str(event_id),
+        "event_id": event_id,
         "type": event.TYPE,
         "version": event.VERSION,
         "key": event.key(),
@@ -57,10 +55,22 @@ def outbox_row(
 
 def outbox_rows(events: Sequence[Event], occurred_at: datetime) -> list[dict[str, Any]]:
     """The rows of many events of one transaction (their random ids drawn at once)."""
-    noise = os.urandom(16 * len(events))
     return [
-        outbox_row(event, occurred_at, uuid.UUID(bytes=noise[16 * n : 16 * n + 16], version=4))
-        for n, event in enumerate(events)
+        outbox_row(event, occurred_at, event_id)
+        for event, event_id in zip(events, random_uuids(len(events)), strict=True)
+    ]
+
+
+def random_uuids(count: int) -> list[str]:
+    """``count`` version-4 UUIDs as text, from one draw of random bytes (a scan writes
+    thousands of events: one UUID object each was a tenth of its time in Python)."""
+    noise = bytearray(os.urandom(16 * count))
+    noise[6::16] = bytes((b & 0x0F) | 0x40 for b in noise[6::16])  # version 4
+    noise[8::16] = bytes((b & 0x3F) | 0x80 for b in noise[8::16])  # RFC 4122 variant
+    digits = noise.hex()
+    return [
+        f"{d[:8]}-{d[8:12]}-{d[12:16]}-{d[16:20]}-{d[20:32]}"
+        for d in (digits[32 * n : 32 * n + 32] for n in range(count))
     ]
 
 
