@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from shared.buses import create_bus
 from shared.config import Settings
 from shared.contracts import Envelope
 from shared.contracts.intake import TaskDefinedV1
-from shared.messaging.bus import Bus
+from shared.messaging.bus import Bus, Record
 from shared.messaging.outbox import add_event
 from shared.service import ServiceRuntime
 
@@ -47,10 +47,11 @@ class Probe:
         self.lock = threading.Lock()
         self.done = threading.Condition(self.lock)
 
-    def seen(self, envelope: Envelope) -> None:
-        lag = (datetime.now(UTC) - envelope.occurred_at).total_seconds()
+    def seen(self, records: Sequence[Record]) -> None:
+        now = datetime.now(UTC)
+        lags = [(now - Envelope.from_bytes(r.value).occurred_at).total_seconds() for r in records]
         with self.lock:
-            self.latencies.append(lag)
+            self.latencies.extend(lags)
             self.done.notify_all()
 
     def wait(self, count: int, timeout: float = 300) -> None:
@@ -114,9 +115,9 @@ def pipeline(settings: Settings, bus: Bus, events: int, singles: int) -> dict[st
     bus.ensure_topics([intake.topic, tasks.topic])
     probe = Probe()
 
-    def handle(envelope: Envelope) -> None:
-        tasks.subscriber(envelope)
-        probe.seen(envelope)
+    def handle(records: Sequence[Record]) -> None:
+        tasks.subscriber(records)
+        probe.seen(records)
 
     consumer = bus.consumer(tasks.consumer_group, tasks.subscribed_topics, handle)
     consumer.start()

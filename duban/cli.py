@@ -86,6 +86,62 @@ def cmd_events_doc(args: argparse.Namespace, _settings: Settings) -> int:
     return 0
 
 
+def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
+    """The parked events of the services (``duban events parked|show|retry|discard``): the
+    same operations as each service's operator API, straight on its database."""
+    import json
+
+    from shared import parked
+    from shared.messaging.inbox import ParkedError
+
+    runtime = Runtime(settings, specs(*([args.service] if args.service else [])))
+    try:
+        for service in runtime.services.values():
+            sessions = service.sessions
+            if args.action == "parked":
+                for row in parked.listed(sessions, args.all):
+                    print(json.dumps({"service": service.name, **row}, ensure_ascii=False))
+                continue
+            if parked.found(sessions, args.event_id) is None:
+                continue
+            if args.action == "show":
+                result: object = parked.found(sessions, args.event_id)
+            elif args.action == "retry":
+                result = parked.outcome(service.subscriber.retry(args.event_id))
+            else:
+                result = parked.outcome(service.subscriber.discard(args.event_id, args.by))
+            print(json.dumps(result, ensure_ascii=False, indent=2))
+            return 0
+    except ParkedError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        runtime.stop()
+    if args.action != "parked":
+        print(f"没有被搁置的事件 {args.event_id}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _add_events_command(sub: argparse._SubParsersAction) -> None:
+    events = sub.add_parser("events", help="parked events: list, show, retry, discard")
+    actions = events.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("parked", help="list the parked events (one JSON per line)")
+    listing.add_argument("--all", action="store_true", help="discarded ones too")
+    for name, text in (
+        ("show", "one parked event whole: its record and its error"),
+        ("retry", "handle it again, then those of its key waiting behind it"),
+        ("discard", "give up on it; those of its key waiting behind it are handled"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("event_id")
+        if name == "discard":
+            action.add_argument("--by", required=True, help="who discards it (kept with it)")
+    for action in actions.choices.values():
+        action.add_argument("--service", choices=SERVICE_NAMES, help="default: every service")
+    events.set_defaults(func=cmd_events)
+
+
 def _add_general_commands(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="all four services in one process (embedded default)")
     run.add_argument("--port", type=int, default=None)
@@ -103,6 +159,7 @@ def _add_general_commands(sub: argparse._SubParsersAction) -> None:
     doc.add_argument("--output", default="docs/events.md")
     doc.add_argument("--check", action="store_true", help="fail if the file is stale")
     doc.set_defaults(func=cmd_events_doc)
+    _add_events_command(sub)
 
 
 def _add_service_commands(sub: argparse._SubParsersAction, spec: ServiceSpec) -> None:

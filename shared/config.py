@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="HTTP bind address")
     port: int = Field(8000, description="HTTP port")
     log_level: str = Field("info")
+    operator_token: SecretStr | None = Field(
+        None, description="bearer token of the operator API (/ops/…); unset = that API is off"
+    )
 
     def service_database_url(self, service: str) -> str:
         """A per-service override wins, then the shared PostgreSQL URL, then a SQLite file."""

@@ -18,3 +18,8 @@ EVENT_LAG = Histogram(
     ["service"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+EVENTS_PARKED = Counter(
+    "duban_events_parked_total",
+    "Events a consumer parked: failed (its own error) or waiting (behind one of its key)",
+    ["service", "type", "reason"],
+)

@@ -25,7 +25,7 @@ from shared.config import Settings
 from shared.contracts import source_of, topic_for
 from shared.db import make_engine, ping, session_factory
 from shared.messaging.bus import Bus, BusConsumer
-from shared.messaging.inbox import EventHandler, Subscriber
+from shared.messaging.inbox import BatchEventHandler, EventHandler, Subscriber
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import upgrade
 
@@ -65,6 +65,8 @@ class ServiceSpec:
     migrations_dir: Path
     routers: Sequence[APIRouter]
     subscriptions: Mapping[str, EventHandler] = field(default_factory=dict)
+    # Optional: runs of events of one type handled at once (see BatchEventHandler).
+    batch_subscriptions: Mapping[str, BatchEventHandler] = field(default_factory=dict)
     jobs: Sequence[Job] = ()
     commands: Sequence[Command] = ()
     exception_handlers: Mapping[type[Exception], Callable[..., Any]] = field(default_factory=dict)
@@ -82,7 +84,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(
             spec.name, self.engine, bus, settings.topic_prefix, settings.relay_interval_s
         )
-        self.subscriber = Subscriber(spec.name, self.sessions, spec.subscriptions)
+        self.subscriber = Subscriber(
+            spec.name, self.sessions, spec.subscriptions, spec.batch_subscriptions
+        )
         self._consumer: BusConsumer | None = None
         event.listen(self.sessions, "after_commit", self._wake_relay)
 

@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shared import operations
 from shared.service import ServiceRuntime
 from shared.validation import on_validation_error
 
@@ -80,4 +81,5 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")
     app.add_api_route("/readyz", readyz, tags=["运维"], summary="就绪检查：数据库与消息总线")
     app.add_api_route("/metrics", metrics, tags=["运维"], summary="Prometheus 指标")
+    app.include_router(operations.router)
     return app

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import BUS_PARTITIONS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared.config import Settings
+from shared.messaging.bus import Bus
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parent.parent
@@ -114,3 +116,25 @@ def admin_headers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     tasks_settings.cache_clear()
     yield {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     tasks_settings.cache_clear()
+
+
+@pytest.fixture(params=["memory", "kafka"])
+def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bus]:
+    """Each test that takes it runs on the in-process bus and on Kafka."""
+    if request.param == "memory":
+        from shared.messaging.memory import MemoryBus
+
+        instance: Bus = MemoryBus(tmp_path / "bus.db", partitions=BUS_PARTITIONS)
+    else:
+        from shared.messaging.kafka import KafkaBus
+
+        instance = KafkaBus(request.getfixturevalue("kafka_bootstrap"), partitions=BUS_PARTITIONS)
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def topic(bus: Bus, topic_prefix: str) -> str:
+    name = f"{topic_prefix}.bus"
+    bus.ensure_topics([name])
+    return name

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from shared.contracts import Envelope
+from shared.messaging.bus import Record
+
+BUS_PARTITIONS = 4  # of every topic the bus fixture (conftest.py) makes
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
@@ -19,18 +22,21 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str =
 
 
 class Collector:
-    """A bus handler that remembers what it was given, in order, thread-safely."""
+    """A bus handler that remembers the envelopes it was given, in order, thread-safely;
+    ``on_each`` sees each one after it is remembered."""
 
     def __init__(self, on_each: Callable[[Envelope], None] | None = None) -> None:
         self.received: list[Envelope] = []
         self._lock = threading.Lock()
         self._on_each = on_each
 
-    def __call__(self, envelope: Envelope) -> None:
-        with self._lock:
-            self.received.append(envelope)
-        if self._on_each is not None:
-            self._on_each(envelope)
+    def __call__(self, records: Sequence[Record]) -> None:
+        for record in records:
+            envelope = Envelope.from_bytes(record.value)
+            with self._lock:
+                self.received.append(envelope)
+            if self._on_each is not None:
+                self._on_each(envelope)
 
     def ids(self) -> list[str]:
         with self._lock:

@@ -6,7 +6,7 @@ from pathlib import Path
 from services.tasks.calendar.commands import COMMANDS
 from services.tasks.database import metadata
 from services.tasks.models_index import MODELS  # noqa: F401  (every table in the metadata)
-from services.tasks.registration.handlers import SUBSCRIPTIONS
+from services.tasks.registration.handlers import BATCH_SUBSCRIPTIONS, SUBSCRIPTIONS
 from services.tasks.reminders.jobs import JOBS
 from services.tasks.web import EXCEPTION_HANDLERS, ROUTERS
 from shared.service import ServiceSpec
@@ -18,6 +18,7 @@ SPEC = ServiceSpec(
     migrations_dir=Path(__file__).parent / "migrations",
     routers=ROUTERS,
     subscriptions=SUBSCRIPTIONS,
+    batch_subscriptions=BATCH_SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
     jobs=JOBS,
     commands=COMMANDS,

@@ -6,16 +6,33 @@ Guarantees, the same on both: ``publish`` returns only when the records are dura
 with the same key keep their order; consumers in one group share partitions and rebalance
 when one joins or leaves; a consumer commits a record's offset only after its handler has
 returned (at-least-once), so a consumer killed in between sees the record again elsewhere.
+Records reach the handler in batches of one partition, so a consumer can handle many events
+in one database transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from shared.contracts import Envelope
 
-Handler = Callable[[Envelope], None]
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One record as the bus delivers it: its bytes as published, and where it sits (so a
+    record no consumer can read can still be parked and found again by its place)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+
+
+# A consumer hands its handler the records of one partition in order, a batch at a time;
+# the handler returns when every one of them is done (handled, skipped or parked) and raises
+# when none should be taken as done: the batch then comes again, after a back-off.
+Handler = Callable[[Sequence[Record]], None]
 
 
 class Publishable(Protocol):

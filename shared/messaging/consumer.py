@@ -1,18 +1,18 @@
-"""What the consumers of both buses share: the thread they run on, and how one record reaches
-the handler (retried in place, so a failing handler never lets a later event of the same key
-overtake it)."""
+"""What the consumers of both buses share: the thread they run on, and how a batch of records
+reaches the handler (retried in place, so a failing handler never lets a later event of the
+same key overtake it)."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 
-from shared.contracts import Envelope
-from shared.messaging.bus import Handler
+from shared.messaging.bus import Handler, Record
 
 log = logging.getLogger(__name__)
 
-# Handler failures are retried on the same record (order matters), backing off up to this.
+# Handler failures are retried on the same batch (order matters), backing off up to this.
 MAX_RETRY_BACKOFF_S = 30.0
 
 
@@ -52,22 +52,25 @@ def retry_backoff(attempt: int) -> float:
     return min(MAX_RETRY_BACKOFF_S, 0.1 * 2**attempt)
 
 
-def deliver(value: bytes, handler: Handler, stopping: threading.Event) -> bool:
-    """Hand one record to the handler, retrying on the same record with backoff so that a
-    failing handler never lets a later event of the same key overtake it. False only when
-    the consumer is stopping before the handler succeeded."""
-    try:
-        envelope = Envelope.from_bytes(value)
-    except ValueError:
-        log.error("skipping a record that is not a valid envelope (%d bytes)", len(value))
-        return True
+def deliver(records: Sequence[Record], handler: Handler, stopping: threading.Event) -> bool:
+    """Hand a batch to the handler, retrying the same batch with backoff while it raises (the
+    handler raises only for what may pass: the database down, a lock; an event that will
+    never go through is parked by the handler, not retried here). False only when the
+    consumer is stopping before the handler succeeded."""
     attempt = 0
     while not stopping.is_set():
         try:
-            handler(envelope)
+            handler(records)
             return True
         except Exception:
-            log.exception("handler failed on %s %s; retrying", envelope.type, envelope.id)
+            first = records[0]
+            log.exception(
+                "handler failed on %d records from %s[%d]@%d; retrying",
+                len(records),
+                first.topic,
+                first.partition,
+                first.offset,
+            )
             stopping.wait(retry_backoff(attempt))
             attempt += 1
     return False

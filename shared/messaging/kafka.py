@@ -18,7 +18,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import CommitFailedError, KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from shared.messaging.bus import Handler, Publishable
+from shared.messaging.bus import Handler, Publishable, Record
 from shared.messaging.consumer import ConsumerThread, deliver
 
 log = logging.getLogger(__name__)
@@ -140,20 +140,19 @@ class KafkaBusConsumer(ConsumerThread):
             self._stopping.wait(0.2)
 
     def _consume(self, consumer: KafkaConsumer, tp: TopicPartition, records: list) -> None:
-        next_offset = None
-        for record in records:
-            if not deliver(record.value, self._handler, self._stopping):
-                consumer.seek(tp, record.offset)  # not done: read it again next poll
-                break
-            if self._killed:
-                return  # crashed after the handler and before the commit
-            next_offset = record.offset + 1
-            if self._stopping.is_set():
-                break
-        if next_offset is None:
+        batch = [Record(r.topic, r.partition, r.offset, _key(r.key), r.value) for r in records]
+        if not deliver(batch, self._handler, self._stopping):
+            consumer.seek(tp, records[0].offset)  # not done: read it again next poll
             return
+        if self._killed:
+            return  # crashed after the handler and before the commit
+        next_offset = records[-1].offset + 1
         try:
             consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
         except (CommitFailedError, KafkaError) as exc:
             # The partition moved during a rebalance; its new owner redelivers, inbox dedups.
             log.warning("offset commit failed for %s: %s", tp, exc)
+
+
+def _key(raw: bytes | None) -> str:
+    return raw.decode("utf-8", "replace") if raw else ""

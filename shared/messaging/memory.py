@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from shared.messaging.bus import Handler, Publishable
+from shared.messaging.bus import Handler, Publishable, Record
 from shared.messaging.consumer import ConsumerThread, deliver
 
 log = logging.getLogger(__name__)
@@ -120,13 +120,14 @@ class MemoryBus:
             grp = self._groups.setdefault(group, _Group(group, self))
         return MemoryConsumer(self, grp, list(topics), handler)
 
-    def fetch(self, tp: TopicPartition, start: int) -> list[tuple[int, bytes]]:
+    def fetch(self, tp: TopicPartition, start: int) -> list[Record]:
         with self._lock:
-            return self._conn.execute(
-                'SELECT "offset", value FROM record WHERE topic = ? AND partition = ? '
+            rows = self._conn.execute(
+                'SELECT "offset", key, value FROM record WHERE topic = ? AND partition = ? '
                 'AND "offset" >= ? ORDER BY "offset" LIMIT ?',
                 (tp[0], tp[1], start, FETCH_SIZE),
             ).fetchall()
+        return [Record(tp[0], tp[1], offset, key, value) for offset, key, value in rows]
 
     def committed(self, group: str, tp: TopicPartition) -> int:
         with self._lock:
@@ -246,15 +247,9 @@ class MemoryConsumer(ConsumerThread):
                 return False
             start = self._bus.committed(self._group.name, tp)
             records = self._bus.fetch(tp, start)
-            next_offset = start
-            for offset, value in records:
-                if not deliver(value, self._handler, self._stopping):
-                    break
-                if self._killed:
-                    return True  # crashed after the handler and before the commit
-                next_offset = offset + 1
-                if self._stopping.is_set():
-                    break
-            if next_offset > start:
-                self._bus.commit(self._group.name, tp, next_offset)
-            return bool(records)
+            if not records or not deliver(records, self._handler, self._stopping):
+                return False
+            if self._killed:
+                return True  # crashed after the handler and before the commit
+            self._bus.commit(self._group.name, tp, records[-1].offset + 1)
+            return True

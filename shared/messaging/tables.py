@@ -1,4 +1,4 @@
-"""The outbox and inbox tables that every service has beside its own tables.
+"""The outbox, inbox and parked-event tables that every service has beside its own tables.
 
 They are defined once here; each service copies them into its metadata
 (``add_messaging_tables``) and creates them in its first migration
@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from shared.db import new_metadata
 
@@ -40,10 +50,35 @@ INBOX = Table(
     Column("processed_at", DateTime(timezone=True), nullable=False),
 )
 
+# Events this service could not handle, parked so that the rest of their partition flows: a
+# row is ``failed`` (its own error) or ``waiting`` (behind a parked event of the same key).
+# ``event_id`` is the envelope's id, or ``topic/partition/offset`` for a record that is not
+# an envelope at all. A retried row that goes through is deleted (its id is in the inbox);
+# a discarded one stays, for the record, and no longer holds its key.
+PARKED = Table(
+    "parked_event",
+    _METADATA,
+    Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    Column("event_id", String(100), nullable=False, unique=True),
+    Column("type", String(100), nullable=False),
+    Column("key", String(200), nullable=False, index=True),
+    Column("topic", String(200), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("reason", String(10), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("parked_at", DateTime(timezone=True), nullable=False),
+    Column("discarded_at", DateTime(timezone=True), nullable=True),
+    Column("discarded_by", String(100), nullable=True),
+)
+
 
 def add_messaging_tables(metadata: MetaData) -> None:
     OUTBOX.to_metadata(metadata)
     INBOX.to_metadata(metadata)
+    PARKED.to_metadata(metadata)
 
 
 def create_messaging_tables(op: Any) -> None:
@@ -75,3 +110,32 @@ def drop_messaging_tables(op: Any) -> None:
     op.drop_table("inbox")
     op.drop_index("ix_outbox_published_at", table_name="outbox")
     op.drop_table("outbox")
+
+
+def create_parked_table(op: Any) -> None:
+    """Called from each service's migration that introduced parking."""
+    op.create_table(
+        "parked_event",
+        sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(100), nullable=False),
+        sa.Column("type", sa.String(100), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("partition", sa.Integer, nullable=False),
+        sa.Column("offset", sa.BigInteger, nullable=False),
+        sa.Column("payload", sa.LargeBinary, nullable=False),
+        sa.Column("reason", sa.String(10), nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("discarded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("discarded_by", sa.String(100), nullable=True),
+        sa.PrimaryKeyConstraint("seq", name="pk_parked_event"),
+        sa.UniqueConstraint("event_id", name="uq_parked_event_event_id"),
+    )
+    op.create_index("ix_parked_event_key", "parked_event", ["key"])
+
+
+def drop_parked_table(op: Any) -> None:
+    op.drop_index("ix_parked_event_key", table_name="parked_event")
+    op.drop_table("parked_event")

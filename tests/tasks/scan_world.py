@@ -27,7 +27,7 @@ from services.tasks.calendar.models import HolidayOverride, HolidayYear
 from services.tasks.lifecycle.models import Assignment, Milestone, Task
 from services.tasks.progress.models import ProgressReport
 from services.tasks.registration.models import Document, ReportingRound
-from services.tasks.registration.service import define_task, register_document
+from services.tasks.registration.service import define_tasks, register_document
 from services.tasks.reminders import facts
 from services.tasks.reminders.inputs import NOT_INPUTS, SCAN_INPUTS
 from services.tasks.reminders.models import (
@@ -74,24 +74,26 @@ def seed(session: Session) -> None:
     dues = [date(2022, 10, 10), date(2022, 10, 14), date(2022, 9, 23), date(2022, 11, 2)]
     for n in range(6):
         document_id = "doc-a" if n < 4 else "doc-b"
-        define_task(
+        define_tasks(
             session,
-            TaskDefinedV1(
-                task_id=f"t{n}",
-                document_id=document_id,
-                government_id=GOVERNMENTS[document_id],
-                number=str(n + 1),
-                text=f"第{n + 1}项：按期完成“重点工作”。",
-                year=2022,
-                leaders=list(LEADERS[n % 3 : n % 3 + 1 + n % 2]),
-                lead_units=[UNITS[n]],
-                responsible_units=[UNITS[(n + 1) % 6]] if n % 2 else [],
-                cooperating_units=[UNITS[(n + 2) % 6]],
-                deadlines=[
-                    Deadline(phrase=f"{d.month}月{d.day}日前", date=d)
-                    for d in (dues[n % 4], dues[(n + 1) % 4])
-                ],
-            ),
+            [
+                TaskDefinedV1(
+                    task_id=f"t{n}",
+                    document_id=document_id,
+                    government_id=GOVERNMENTS[document_id],
+                    number=str(n + 1),
+                    text=f"第{n + 1}项：按期完成“重点工作”。",
+                    year=2022,
+                    leaders=list(LEADERS[n % 3 : n % 3 + 1 + n % 2]),
+                    lead_units=[UNITS[n]],
+                    responsible_units=[UNITS[(n + 1) % 6]] if n % 2 else [],
+                    cooperating_units=[UNITS[(n + 2) % 6]],
+                    deadlines=[
+                        Deadline(phrase=f"{d.month}月{d.day}日前", date=d)
+                        for d in (dues[n % 4], dues[(n + 1) % 4])
+                    ],
+                )
+            ],
         )
     set_policy(session, "gov-b", OWN_POLICY, "督查室")
     first_round = session.scalars(
@@ -211,19 +213,21 @@ def _add_task(session: Session, rng: random.Random) -> None:
     n = rng.randrange(100, 10_000)
     document_id = rng.choice(list(GOVERNMENTS))
     due = some_day(rng)
-    define_task(
+    define_tasks(
         session,
-        TaskDefinedV1(
-            task_id=f"t{n}",
-            document_id=document_id,
-            government_id=GOVERNMENTS[document_id],
-            number=str(n),
-            text="新增任务。",
-            year=2022,
-            leaders=[rng.choice(LEADERS)],
-            lead_units=[rng.choice(UNITS)],
-            deadlines=[Deadline(phrase="新节点", date=due)],
-        ),
+        [
+            TaskDefinedV1(
+                task_id=f"t{n}",
+                document_id=document_id,
+                government_id=GOVERNMENTS[document_id],
+                number=str(n),
+                text="新增任务。",
+                year=2022,
+                leaders=[rng.choice(LEADERS)],
+                lead_units=[rng.choice(UNITS)],
+                deadlines=[Deadline(phrase="新节点", date=due)],
+            )
+        ],
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.tasks.clock import BEIJING
 from services.tasks.lifecycle.models import Milestone, Task
-from services.tasks.registration.service import define_task, register_document
+from services.tasks.registration.service import define_tasks, register_document
 from services.tasks.reminders.jobs import LEASE_TTL, scan_deadlines_at
 from services.tasks.reminders.models import ReminderRequest
 from services.tasks.reminders.policy import set_policy
@@ -50,20 +50,22 @@ def tasks(tasks_service: ServiceRuntime) -> ServiceRuntime:
             ),
         )
         session.flush()
-        define_task(
+        define_tasks(
             session,
-            TaskDefinedV1(
-                task_id="T1",
-                document_id="doc",
-                number="1",
-                text="10月10日前完成城关污水管网改造。",
-                leaders=["王明"],
-                lead_units=["县住建局"],
-                responsible_units=["县财政局"],
-                cooperating_units=["县环保局"],
-                year=2022,
-                deadlines=[Deadline(phrase="10月10日前", date=date(2022, 10, 10))],
-            ),
+            [
+                TaskDefinedV1(
+                    task_id="T1",
+                    document_id="doc",
+                    number="1",
+                    text="10月10日前完成城关污水管网改造。",
+                    leaders=["王明"],
+                    lead_units=["县住建局"],
+                    responsible_units=["县财政局"],
+                    cooperating_units=["县环保局"],
+                    year=2022,
+                    deadlines=[Deadline(phrase="10月10日前", date=date(2022, 10, 10))],
+                )
+            ],
         )
     return runtime
 

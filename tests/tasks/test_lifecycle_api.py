@@ -317,7 +317,7 @@ def test_a_redelivered_task_defined_does_not_duplicate_anything(w: World) -> Non
     )
     for _ in range(2):
         with w.sessions.begin() as session:
-            registration.define_task(session, event)
+            registration.define_tasks(session, [event])
     deliver(w, NOTICE_B, w.doc_b)  # the other government's notice, a second time
     after = w.task(w.task1)
     assert after["assignments"] == before["assignments"], "acknowledgement kept, none added"

@@ -32,7 +32,7 @@ from services.tasks.progress.rules import IndicatorRef, UnitFigure
 from services.tasks.progress.schemas import ProgressIn
 from services.tasks.recorders import recorder_for
 from services.tasks.recorders.base import Direct
-from services.tasks.signals.facts import facts_query, parameters
+from services.tasks.signals.facts import Scope, facts_query, parameters
 from services.tasks.signals.rules import DEFAULT_POLICY, window_end
 
 ATTEMPTS = 10  # reads before giving up on a task that others keep changing
@@ -49,7 +49,7 @@ class Read:
 @cache
 def _query() -> Select[Any]:
     return (
-        facts_query(True)
+        facts_query(Scope.ONE)
         .add_columns(
             Task.number,
             Task.leaders,

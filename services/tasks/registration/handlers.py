@@ -3,17 +3,23 @@ redelivered event never registers anything twice."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from services.tasks.registration import service
 from shared.contracts import Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
-from shared.messaging.inbox import EventHandler
+from shared.messaging.inbox import BatchEventHandler, EventHandler
 
 
 def on_task_defined(session: Session, event: Event) -> None:
-    assert isinstance(event, TaskDefinedV1)
-    service.define_task(session, event)
+    on_tasks_defined(session, [event])
+
+
+def on_tasks_defined(session: Session, events: Sequence[Event]) -> None:
+    assert all(isinstance(event, TaskDefinedV1) for event in events)
+    service.define_tasks(session, events)  # type: ignore[arg-type]
 
 
 def on_document_published(session: Session, event: Event) -> None:
@@ -31,3 +37,4 @@ SUBSCRIPTIONS: dict[str, EventHandler] = {
     DocumentPublishedV1.TYPE: on_document_published,
     TaskWithdrawnV1.TYPE: on_task_withdrawn,
 }
+BATCH_SUBSCRIPTIONS: dict[str, BatchEventHandler] = {TaskDefinedV1.TYPE: on_tasks_defined}

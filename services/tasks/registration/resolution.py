@@ -45,14 +45,23 @@ class Resolution:
         return bool(self.added or self.removed or self.renamed)
 
 
+def wanted_units(
+    index: dict[str, Unit], printed: dict[str, list[str]]
+) -> dict[tuple[str, str], str | None]:
+    """The (unit, role) pairs the printed units resolve to, in the order assignments are
+    made (lead, responsible, cooperating; as printed), each with the group it came from."""
+    wanted: dict[tuple[str, str], str | None] = {}
+    for role in PRINTED_FIELDS:
+        for resolved in resolve_units(index, printed.get(role, [])):
+            wanted.setdefault((resolved.name, role), resolved.via_group)
+    return wanted
+
+
 def sync_assignments(session: Session, task: Task, index: dict[str, Unit]) -> Resolution:
     """Make the task's assignments what its printed units resolve to now. A unit that turns
     out to be an alias of a listed unit is renamed (keeping its 签收 and its figure); a group
     the directory now knows gives way to its members."""
-    wanted: dict[tuple[str, str], str | None] = {}
-    for role in PRINTED_FIELDS:
-        for resolved in resolve_units(index, task.units_as_printed.get(role, [])):
-            wanted.setdefault((resolved.name, role), resolved.via_group)
+    wanted = wanted_units(index, task.units_as_printed)
     existing = {(a.unit, a.role): a for a in task_assignments(session, task.id)}
     done = Resolution()
     for (unit, role), assignment in list(existing.items()):

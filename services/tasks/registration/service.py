@@ -6,6 +6,7 @@ the task's timeline and announced."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
@@ -23,14 +24,13 @@ from services.tasks.lifecycle.models import (
 )
 from services.tasks.progress.figure import refresh_figure
 from services.tasks.registration.announce import announce_registered, task_milestones
+from services.tasks.registration.creation import SYSTEM, create_tasks
 from services.tasks.registration.models import Document, ReportingRound, RoundSource
 from services.tasks.registration.resolution import PRINTED_FIELDS, sync_assignments
 from services.tasks.registration.rounds import default_rounds, period_names
 from services.tasks.signals.refresh import refresh_signal
-from services.tasks.signals.rules import Signal, work_started
+from services.tasks.signals.rules import work_started
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
-
-SYSTEM = "系统（通知发布）"
 
 
 def register_document(session: Session, event: DocumentPublishedV1) -> None:
@@ -69,18 +69,28 @@ def register_document(session: Session, event: DocumentPublishedV1) -> None:
         )
 
 
-def define_task(session: Session, event: TaskDefinedV1) -> None:
+def define_tasks(session: Session, events: Sequence[TaskDefinedV1]) -> None:
+    """Register definitions in order: the tasks seen for the first time together
+    (``creation.py``), then each definition of a task already here (or defined twice in
+    ``events``), which updates it in place."""
+    ids = {event.task_id for event in events}
+    known = set(session.scalars(select(Task.id).where(Task.id.in_(ids))))
+    first, again = [], []
+    for event in events:
+        (again if event.task_id in known else first).append(event)
+        known.add(event.task_id)
+    create_tasks(session, first)
+    for event in again:
+        _redefine_task(session, event)
+
+
+def _redefine_task(session: Session, event: TaskDefinedV1) -> None:
     now = datetime.now(UTC)
     task = session.get(Task, event.task_id)
-    before = None
-    if task is None:
-        task = Task(id=event.task_id, status=TaskStatus.ASSIGNED, created_at=now)
-        task.signal = Signal.GREEN
-        session.add(task)
-    else:
-        if event.revision <= task.revision and task.text:
-            return  # an older or the same definition arriving again
-        before = {"text": task.text, "revision": task.revision}
+    assert task is not None
+    if event.revision <= task.revision and task.text:
+        return  # an older or the same definition arriving again
+    before = {"text": task.text, "revision": task.revision}
     task.government_id, task.document_id = event.government_id, event.document_id
     task.number, task.path, task.text = event.number, event.path, event.text
     task.section = event.path[0] if event.path else ""
@@ -99,7 +109,7 @@ def define_task(session: Session, event: TaskDefinedV1) -> None:
         session,
         government_id=task.government_id,
         actor=SYSTEM,
-        action="task.defined" if before is None else "task.redefined",
+        action="task.redefined",
         entity="task",
         entity_id=task.id,
         before=before,

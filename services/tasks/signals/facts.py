@@ -11,7 +11,9 @@ not a query each.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from enum import Enum
 from functools import cache
 from operator import itemgetter
 from typing import Any
@@ -40,14 +42,32 @@ _TODAY = bindparam("today", type_=Date)
 _WINDOW_END = bindparam("window_end", type_=Date)
 _LATE_AFTER = bindparam("late_after", type_=Date)
 _TASK_ID = bindparam("task_id", type_=String)
+_TASK_IDS = bindparam("task_ids", expanding=True)
+
+
+class Scope(Enum):
+    """Which tasks ``facts_query`` reads: the one named by ``:task_id``, those listed in
+    ``:task_ids`` (a batch just registered), or every task that may need a colour."""
+
+    ONE = "one"
+    LISTED = "listed"
+    ALL = "all"
 
 
 def parameters(
-    today: date, window_end: date, task_id: str | None = None, late_after: date = date(1, 1, 1)
+    today: date,
+    window_end: date,
+    task_id: str | None = None,
+    late_after: date = date(1, 1, 1),
+    task_ids: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The parameters of ``facts_query``: ``late_after`` bounds the deadlines that can end a
-    period late (for all tasks, the end of the earliest year among them)."""
-    return {"today": today, "window_end": window_end, "task_id": task_id, "late_after": late_after}
+    period late (for many tasks, the end of the earliest year among them)."""
+    values = {"today": today, "window_end": window_end, "task_id": task_id}
+    values["late_after"] = late_after
+    if task_ids:
+        values["task_ids"] = list(task_ids)
+    return values
 
 
 def earliest_year_end(session: Session, today: date) -> date:
@@ -83,13 +103,16 @@ def _rounds(past: bool, one: bool) -> Any:
 
 
 @cache
-def facts_query(one: bool) -> Select[Any]:
-    """One row per task: the task named by ``:task_id`` (``one``), or every task that may
-    need a colour (those under way, and closed ones still showing a warning colour). Built
-    once per variant; ``facts_of`` turns a row into ``TaskFacts``."""
+def facts_query(scope: Scope) -> Select[Any]:
+    """One row per task of ``scope`` (for ``ALL``: those under way, and closed ones still
+    showing a warning colour). Built once per scope; ``facts_of`` turns a row into
+    ``TaskFacts``."""
+    one = scope is Scope.ONE
 
     def of(task_column: Any) -> ColumnElement[bool]:
-        return task_column == _TASK_ID if one else true()
+        if scope is Scope.ALL:
+            return true()
+        return task_column == _TASK_ID if one else task_column.in_(_TASK_IDS)
 
     open_ = Milestone.status == MilestoneStatus.OPEN
     first_rank = func.row_number().over(
@@ -146,7 +169,11 @@ def facts_query(one: bool) -> Select[Any]:
         .outerjoin(
             in_coming, and_(in_coming.c.task_id == Task.id, in_coming.c.round_id == coming.c.id)
         )
-        .where(Task.id == _TASK_ID if one else or_(Task.status.in_(ACTIVE), Task.signal != GREEN))
+        .where(
+            of(Task.id)
+            if scope is not Scope.ALL
+            else or_(Task.status.in_(ACTIVE), Task.signal != GREEN)
+        )
     )
 
 
@@ -168,7 +195,7 @@ FACT_COLUMNS = (
 @cache
 def fact_key() -> Any:
     """What, of a row of ``facts_query``, makes its facts (as one tuple, cheaply)."""
-    names = list(facts_query(False).selected_columns.keys())
+    names = list(facts_query(Scope.ALL).selected_columns.keys())
     return itemgetter(*(names.index(name) for name in FACT_COLUMNS))
 
 

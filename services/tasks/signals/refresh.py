@@ -5,6 +5,7 @@ announced). ``refresh_signal`` follows a change to one task in the caller's tran
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from services.tasks.events import add_events
 from services.tasks.lifecycle.models import Task
 from services.tasks.recorders import recorder_for
 from services.tasks.signals.facts import (
+    Scope,
     earliest_year_end,
     fact_key,
     facts_of,
@@ -64,7 +66,7 @@ def refresh_signal(session: Session, task: Task, today: date | None = None) -> b
     today = today or beijing_today()
     calendar = cached_calendar(session)
     end = window_end(today, calendar, DEFAULT_POLICY)
-    row = session.execute(facts_query(True), parameters(today, end, task.id)).one()
+    row = session.execute(facts_query(Scope.ONE), parameters(today, end, task.id)).one()
     signal, reason = judge(row, calendar, today)
     if (signal, reason) == (task.signal, task.signal_reason):
         return False
@@ -78,22 +80,28 @@ def refresh_signal(session: Session, task: Task, today: date | None = None) -> b
     return True
 
 
-def refresh_signals(session: Session, today: date, calendar: WorkCalendar) -> int:
-    """Judge every task that may need a colour; store those that moved (one bulk update of
-    the rows still as read), audit and announce the new colours. Returns how many colours
-    changed. Most tasks share their facts with many others, so each set is judged once."""
+def refresh_signals(
+    session: Session, today: date, calendar: WorkCalendar, task_ids: Sequence[str] = ()
+) -> int:
+    """Judge every task that may need a colour (or those of ``task_ids``: a batch just
+    registered); store those that moved (one bulk update of the rows still as read), audit
+    and announce the new colours. Returns how many colours changed. Most tasks share their
+    facts with many others, so each set is judged once."""
     session.flush()
     with recorder_for(session).batch(session.connection()):
-        return _refresh_signals(session, today, calendar)
+        return _refresh_signals(session, today, calendar, task_ids)
 
 
-def _refresh_signals(session: Session, today: date, calendar: WorkCalendar) -> int:
+def _refresh_signals(
+    session: Session, today: date, calendar: WorkCalendar, task_ids: Sequence[str]
+) -> int:
     end = window_end(today, calendar, DEFAULT_POLICY)
-    everything = parameters(today, end, late_after=earliest_year_end(session, today))
+    scope = Scope.LISTED if task_ids else Scope.ALL
+    values = parameters(today, end, late_after=earliest_year_end(session, today), task_ids=task_ids)
     judged: dict[tuple[Any, ...], tuple[Signal, str]] = {}
     moved = []
     key_of = fact_key()  # most tasks share their facts: each set is judged once
-    for row in session.connection().execute(facts_query(False), everything).all():
+    for row in session.connection().execute(facts_query(scope), values).all():
         key = key_of(row)
         found = judged.get(key)
         if found is None:
