@@ -1,10 +1,14 @@
-"""Small test helpers: a collecting handler and polling."""
+"""Small test helpers: a collecting handler, polling, and a free port for `duban run`."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import httpx
 
 from shared.contracts import Envelope
 from shared.messaging.bus import Record
@@ -44,3 +48,24 @@ class Collector:
 
     def wait_for(self, count: int, timeout: float = 30.0) -> None:
         wait_until(lambda: len(self.ids()) >= count, timeout, f"{count} records")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], Any], what: str, limit_s: float = 30.0) -> Any:
+    """Poll ``check`` (an HTTP call, say) until it returns something true; return that. A
+    server not yet listening counts as not yet."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+            if found:
+                return found
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 ADMIN = "e2e-admin-token-0123456789"
@@ -39,25 +38,6 @@ DIRECTORY = (
     "名称,类型,别名,成员\n各街道办事处,分组,,城关街道办事处、城北街道办事处\n"
     "城关街道办事处,单位,,\n城北街道办事处,单位,,\n县民政局,单位,,\n"
 ).encode()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Any, what: str, limit_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-            if found:
-                return found
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_the_tasks_service_through_duban_run(tmp_path: Path) -> None:
