@@ -36,6 +36,7 @@ from shared.contracts import Envelope
 from shared.contracts.intake import TaskDefinedV1
 from shared.messaging.bus import Bus, Record
 from shared.messaging.outbox import add_event
+from shared.runtime import tune_collector
 from shared.service import ServiceRuntime
 
 
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=200)
     args = parser.parse_args()
     prefix = f"bench{uuid.uuid4().hex[:6]}"
+    tune_collector()  # as `duban run` and `duban serve` do once started, for both measures
     with tempfile.TemporaryDirectory() as tmp:
         run_case(
             "embedded: SQLite + in-process bus",

@@ -36,6 +36,19 @@ def service_runtime(spec: ServiceSpec, settings: Settings) -> ServiceRuntime:
     return ServiceRuntime(spec, settings, create_bus(settings))
 
 
+def tune_collector() -> None:
+    """Set the cyclic garbage collector for a long-running server, once it has started."""
+    # Everything made so far (modules, models, tables, the app) lives as long as the
+    # process: out of the collector's sight, a full collection under load walks only what
+    # requests made, instead of pausing every request for the whole heap.
+    gc.freeze()
+    # A request allocates a few hundred short-lived objects that reference counting frees;
+    # at the default threshold (700 net allocations) the collector ran every other request
+    # and took 15 % of a progress report's CPU while finding nothing (bench/progress_load.py:
+    # 3 s of collections per worker in 25 s). At 20,000 it runs when objects really pile up.
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+
+
 class Runtime:
     """A set of services sharing one bus and one scheduler in this process."""
 
@@ -102,16 +115,7 @@ class Runtime:
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             self.start()
-            # Everything made so far (modules, models, tables, the app) lives as long as the
-            # process: out of the collector's sight, a full collection under load walks only
-            # what requests made, instead of pausing every request for the whole heap.
-            gc.freeze()
-            # A request allocates a few hundred short-lived objects that reference counting
-            # frees; at the default threshold (700 net allocations) the collector ran every
-            # other request and took 15 % of a progress report's CPU while finding nothing
-            # (bench/progress_load.py: 3 s of collections per worker in 25 s). At 20,000 it
-            # runs when objects really pile up.
-            gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+            tune_collector()
             try:
                 yield
             finally:

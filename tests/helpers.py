@@ -16,6 +16,11 @@ from shared.messaging.bus import Record
 BUS_PARTITIONS = 4  # of every topic the bus fixture (conftest.py) makes
 
 
+def as_records(*envelopes: Envelope) -> list[Record]:
+    """Envelopes as a consumer hands them to a service's subscriber: records in order."""
+    return [Record("test", 0, n, e.key, e.to_bytes()) for n, e in enumerate(envelopes)]
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float = 30.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

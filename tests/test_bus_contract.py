@@ -8,13 +8,13 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from helpers import BUS_PARTITIONS, Collector, wait_until
+from helpers import BUS_PARTITIONS, Collector, as_records, wait_until
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, select
 
 from shared.contracts import Envelope
 from shared.contracts.tasks import TaskRegisteredV1
 from shared.db import session_factory
-from shared.messaging.bus import Bus, Record
+from shared.messaging.bus import Bus
 from shared.messaging.inbox import Subscriber
 from shared.messaging.tables import add_messaging_tables
 
@@ -157,7 +157,7 @@ def test_a_redelivered_event_has_no_second_effect(bus: Bus, topic: str, tmp_path
 
     def subscriber(e: Envelope) -> None:
         deliveries[str(e.id)] += 1
-        inbox([Record("t", 0, 0, e.key, e.to_bytes())])
+        inbox(as_records(e))
 
     events = [
         TaskRegisteredV1(task_id=f"T{i}", document_id="D", number=str(i), text="任务").envelope()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from helpers import as_records
+
 from services.reporting.models import TaskView
 from services.reporting.spec import SPEC
 from shared.config import Settings
@@ -48,7 +50,7 @@ def test_the_view_follows_status_signal_and_progress(tmp_path: Path) -> None:
         ),
     ]
     for event in events:
-        reporting.subscriber(event.envelope())
+        reporting.subscriber(as_records(event.envelope()))
     with reporting.sessions() as session:
         view = session.get(TaskView, "T1")
     assert (view.status, view.signal, view.percent) == ("in_progress", "red", 40)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from helpers import as_records
 from sqlalchemy import select
 
 from services.notify.models import Notice
@@ -47,7 +48,7 @@ def test_a_reminder_owes_each_unit_one_notice_with_its_words(tmp_path: Path) -> 
     event = request()
     for _ in range(2):  # delivered twice under two event ids: a replay
         envelope = event.envelope()
-        runtime.subscriber(envelope)
+        runtime.subscriber(as_records(envelope))
     owed = notices(runtime)
     assert [n.unit for n in owed] == ["县住建局", "县财政局"]
     assert owed[0].body.startswith("【督办】任务（二）“10月10日前”已逾期4个工作日")
@@ -57,25 +58,29 @@ def test_a_reminder_owes_each_unit_one_notice_with_its_words(tmp_path: Path) -> 
 def test_an_escalation_goes_to_the_leader_and_an_urge_to_the_units(tmp_path: Path) -> None:
     runtime = notify(tmp_path)
     escalation = request("escalation", "+5").model_copy(update={"units": [], "leaders": ["王明"]})
-    runtime.subscriber(escalation.envelope())
+    runtime.subscriber(as_records(escalation.envelope()))
     runtime.subscriber(
-        TaskUrgedV1(
-            task_id="T1",
-            government_id="g",
-            units=["县住建局"],
-            message="请于本周五前报送整改情况",
-            actor="督查室",
-        ).envelope()
+        as_records(
+            TaskUrgedV1(
+                task_id="T1",
+                government_id="g",
+                units=["县住建局"],
+                message="请于本周五前报送整改情况",
+                actor="督查室",
+            ).envelope()
+        )
     )
     runtime.subscriber(
-        TaskUrgedV1(
-            task_id="T1",
-            government_id="g",
-            units=["县住建局"],
-            message="逾期",
-            kind="escalation",
-            actor="系统",
-        ).envelope()
+        as_records(
+            TaskUrgedV1(
+                task_id="T1",
+                government_id="g",
+                units=["县住建局"],
+                message="逾期",
+                kind="escalation",
+                actor="系统",
+            ).envelope()
+        )
     )
     owed = [(n.unit, n.recipient_kind, n.kind) for n in notices(runtime)]
     assert owed == [("王明", "leader", "escalation"), ("县住建局", "unit", "urge")]

@@ -1,5 +1,5 @@
 """The recorder of every database that needs nothing of its own: plain SQLAlchemy Core,
-statement by statement (SQLite, the embedded default, above all)."""
+a statement per batch (SQLite, the embedded default, above all)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Executable, Table, bindparam, insert, update
+from sqlalchemy import Connection, Engine, Executable, Table, insert, update
 from sqlalchemy.dialects import sqlite
 
 from services.tasks.recorders.base import GuardedChange, Insert, MarkTrigger, Row, Update
 from shared.batches import batch
+
+# SQLite takes at most 32,766 parameters in one statement (since 3.32).
+_VARIABLES = 30_000
 
 
 class SqlDirect:
@@ -40,8 +43,17 @@ class SqlRecorder:
         yield SqlDirect(engine)
 
     def insert_many(self, connection: Connection, table: Table, rows: Sequence[Row]) -> None:
-        if rows:
-            connection.execute(insert(table), list(rows))
+        """Every row in one ``executemany`` of SQL text, each row giving every column it
+        needs (no column defaults are applied: the same as PostgreSQL's COPY)."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        names = ", ".join(_quoted(connection, c) for c in columns)
+        statement = (
+            f"INSERT INTO {_quoted(connection, table.name)} ({names}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+        connection.exec_driver_sql(statement, _driver_rows(connection, table, rows))
 
     def insert_new(
         self, connection: Connection, table: Table, rows: Sequence[Row], key: str
@@ -59,18 +71,32 @@ class SqlRecorder:
         where: Sequence[str],
         bump: str | None = None,
     ) -> set[Any]:
+        """One ``UPDATE … FROM (VALUES …) RETURNING`` per chunk of rows: the rows still as
+        ``where`` says, changed; the keys of those changed. Written as SQL text with its
+        values in order (building a VALUES construct of thousands of bound parameters took
+        longer than the update itself)."""
         if not rows:
             return set()
-        values: dict[str, Any] = {c: bindparam(f"_{c}") for c in rows[0] if c not in where}
+        columns = list(rows[0])
+        name = _quoted(connection, table.name)
+        column = {c: _quoted(connection, c) for c in columns}
+        sets = [f"{column[c]} = given.{column[c]}" for c in columns if c not in where]
         if bump:
-            values[bump] = table.c[bump] + 1
-        picked = (table.c[c] == bindparam(f"_{c}") for c in where)
-        statement = update(table).where(*picked).values(values)
-        updated = set()
-        for row in rows:  # one by one: SQLite is the small, embedded case
-            parameters = {f"_{c}": v for c, v in row.items()}
-            if connection.execute(statement, parameters).rowcount:
-                updated.add(row[where[0]])
+            sets.append(f"{_quoted(connection, bump)} = {name}.{_quoted(connection, bump)} + 1")
+        matches = " AND ".join(f"{name}.{column[c]} = given.{column[c]}" for c in where)
+        updated: set[Any] = set()
+        step = max(1, _VARIABLES // len(columns))
+        for start in range(0, len(rows), step):
+            chunk = rows[start : start + step]
+            one = f"({', '.join('?' * len(columns))})"
+            statement = (
+                f"WITH given({', '.join(column.values())}) AS "
+                f"(VALUES {', '.join([one] * len(chunk))}) "
+                f"UPDATE {name} SET {', '.join(sets)} FROM given WHERE {matches} "
+                f"RETURNING {name}.{column[where[0]]}"
+            )
+            flat = tuple(v for row in _driver_rows(connection, table, chunk) for v in row)
+            updated |= {key for (key,) in connection.exec_driver_sql(statement, flat)}
         return updated
 
     @contextmanager
@@ -100,6 +126,19 @@ class SqlRecorder:
             for mark in marks
             for operation in mark.operations
         ]
+
+
+def _quoted(connection: Connection, name: str) -> str:
+    return connection.dialect.identifier_preparer.quote(name)
+
+
+def _driver_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> list[tuple]:
+    """The rows' values as the driver takes them (dates, JSON… converted by column type)."""
+    columns = list(rows[0])
+    convert = [table.c[c].type.bind_processor(connection.dialect) for c in columns]
+    return [
+        tuple(f(v) if f else v for f, v in zip(convert, row.values(), strict=True)) for row in rows
+    ]
 
 
 def _statement(write: Insert | Update) -> Executable:
