@@ -4,9 +4,9 @@ A probe of a dead dependency can block far longer than an orchestrator waits for
 (a Kafka client tries to bootstrap for 30 s; a host that vanished leaves a database connect
 hanging until its timeout). So each check runs on a thread of its own and is waited for at
 most ``timeout_s``, all of them side by side, so the whole answer comes within that however
-many parts are down. A check still running from an earlier answer is not started again
-(a hung broker is asked once at a time, not once per probe), and an answer is kept for
-``ttl_s``: a storm of probes costs one round of checks per ``ttl_s``.
+many parts are down. A check still running from an earlier answer is not started again,
+nor waited for (a hung broker is asked once at a time, not once per probe), and an answer is
+kept for ``ttl_s``: a storm of probes costs one round of checks per ``ttl_s``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class _Run:
     def __init__(self, check: Check) -> None:
         self.done = threading.Event()
         self.error: Exception | None = None
+        self.started = time.monotonic()
         self._check = check
         threading.Thread(target=self._run, name=f"ready-{check.name}", daemon=True).start()
 
@@ -101,16 +102,17 @@ class Readiness:
             self._asking.release()
 
     def _ask(self) -> Report:
-        deadline = time.monotonic() + self._timeout
         runs = []
         for check in self._checks:
             run = self._runs.get(check.name)
-            if run is None or run.done.is_set():  # still running: wait for that one instead
+            if run is None or run.done.is_set():  # still running: that one is the answer
                 run = self._runs[check.name] = _Run(check)
             runs.append((check, run))
         checks: dict[str, str] = {}
         for check, run in runs:
-            if not run.done.wait(max(0.0, deadline - time.monotonic())):
+            # Each probe gets timeout_s from its start: the new ones run side by side, and
+            # one still hanging from an earlier answer has had its time already.
+            if not run.done.wait(max(0.0, run.started + self._timeout - time.monotonic())):
                 log.warning("%s did not answer within %g s", check.name, self._timeout)
                 checks[check.name] = f"{check.label}无应答（超过 {self._timeout:g} 秒）"
             elif run.error is not None:

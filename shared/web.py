@@ -5,8 +5,8 @@ transaction (``with sessions.begin()``): whoever calls the logic owns the transa
 
 Every failure is answered in JSON, in Chinese. A request that could not reach the database
 (down, restarting, failing over, out of connections) gets 503 with ``Retry-After``: its
-transaction was rolled back, so a retry is safe, and a client that follows the README waits
-and retries instead of giving up. Whatever else escapes a route is a real fault: 500, logged.
+transaction was rolled back, and a client that follows the README waits and retries instead
+of giving up. Whatever else escapes a route is a real fault: 500, logged.
 """
 
 from __future__ import annotations
@@ -60,11 +60,13 @@ def readyz(runtime: RuntimeDep) -> JSONResponse:
 
 
 # What each outage tells the client, and when to come back: a lost connection at once (the
-# pool is renewed by then), an unreachable or busy database after a few seconds.
+# pool is renewed by then), an unreachable or busy database after a few seconds. The failed
+# transaction was rolled back, but a request of several transactions (store, then read back)
+# may have committed its first: the message does not promise that nothing was stored.
 UNAVAILABLE: dict[Outage, tuple[str, str]] = {
-    Outage.LOST: ("数据库连接中断，本次操作未生效，请稍后重试", "1"),
-    Outage.UNREACHABLE: ("数据库暂时无法连接，本次操作未生效，请稍后重试", "5"),
-    Outage.BUSY: ("数据库繁忙，本次操作未生效，请稍后重试", "5"),
+    Outage.LOST: ("数据库连接中断，请稍后重试", "1"),
+    Outage.UNREACHABLE: ("数据库暂时无法连接，请稍后重试", "5"),
+    Outage.BUSY: ("数据库繁忙，请稍后重试", "5"),
 }
 INTERNAL_ERROR = "服务内部错误，已记录在案，请联系系统管理员"
 

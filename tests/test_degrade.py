@@ -253,7 +253,9 @@ def test_readiness_is_bounded_and_asks_a_hung_part_once_at_a_time() -> None:
         assert "数据库不可用" in report.detail and "消息总线无应答" in report.detail
         assert readiness.report() is report, "kept for ttl_s"
         time.sleep(0.35)
+        began = time.monotonic()
         readiness.report()
+        assert time.monotonic() - began < 0.3, "the hung one has had its time already"
         assert calls.count("database") == 2 and calls.count("bus") == 1, "the hung one runs on"
         release.set()
         time.sleep(0.35)
