@@ -7,11 +7,19 @@ can read another's tables by accident and each has its own Alembic version table
 
 from __future__ import annotations
 
+import enum
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
+
+# A connection attempt gives up after this (libpq's connect_timeout, in whole seconds): a
+# server that does not answer (a dead host, a partition) costs a request this, not minutes.
+CONNECT_TIMEOUT_S = 3
+# The longest a request waits for a free pooled connection before it is told to come back.
+POOL_TIMEOUT_S = 5
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -44,7 +52,13 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
     # No ping before each checkout: that is a round trip on every transaction. A connection
     # the server dropped fails its statement instead; SQLAlchemy then discards the whole
     # pool, and the request gets a 503 to retry (shared/web.py) rather than a wrong answer.
+    # So a restart costs one such request, not one per pooled connection; readiness
+    # (``ping``) renews the pool the same way, and retries on the fresh one.
     options.setdefault("pool_pre_ping", False)
+    options.setdefault("pool_timeout", POOL_TIMEOUT_S)
+    options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S} | options.get(
+        "connect_args", {}
+    )
     engine = create_engine(url, **options)
     # Listen first: every pooled connection, the very first one included, gets the path.
     event.listen(engine, "connect", _search_path_setter(schema))
@@ -82,5 +96,78 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def ping(engine: Engine) -> None:
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
+    """Raise unless the database answers. A connection the server dropped (a restart) is
+    tried once more: its failure has renewed the pool, and the database may well be up."""
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except exc.DBAPIError as error:
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+
+
+class Outage(enum.Enum):
+    """Why a request could not reach its database, when that is why it failed."""
+
+    LOST = "lost"  # the connection in hand broke (a restart, a failover): the pool is renewed
+    UNREACHABLE = "unreachable"  # no connection could be made: down, starting, refusing
+    BUSY = "busy"  # no pooled connection came free in time, or SQLite stayed locked
+
+
+# SQLSTATE classes and codes of a server that cannot take us: connection exceptions (08),
+# insufficient resources (53, e.g. too many connections), and shutting down or starting up.
+_UNREACHABLE_CLASSES = ("08", "53")
+_UNREACHABLE_CODES = ("57P01", "57P02", "57P03")
+
+
+def outage_of(error: BaseException) -> Outage | None:
+    """The outage behind a failure, or None for a real fault (a bad statement, a violated
+    constraint, a bug). Follows the chain Python prints (``raise … from``, or raised while
+    handling), so a failure that code caught and raised as something else is still seen
+    for what it is. Knows SQLAlchemy's errors and the raw errors of psycopg and sqlite3,
+    which code on the driver directly (``engine.raw_connection()``) meets unwrapped."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = _outage_of_one(current)
+        if found is not None:
+            return found
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    return None
+
+
+def _outage_of_one(error: BaseException) -> Outage | None:
+    if isinstance(error, exc.TimeoutError):  # the pool's own: no connection came free
+        return Outage.BUSY
+    if isinstance(error, exc.DisconnectionError):
+        return Outage.LOST
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return Outage.LOST
+        return _driver_outage(error.orig) if error.orig is not None else None
+    return _driver_outage(error)
+
+
+def _driver_outage(error: BaseException) -> Outage | None:
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error)
+        if "locked" in message:
+            return Outage.BUSY
+        return Outage.UNREACHABLE if message.startswith("unable to open") else None
+    if not type(error).__module__.startswith("psycopg"):
+        return None
+    import psycopg  # loaded already: the error is one of its own
+
+    if isinstance(error, psycopg.InterfaceError):  # "the connection is closed"
+        return Outage.LOST
+    if isinstance(error, psycopg.OperationalError):
+        state = error.sqlstate
+        # No SQLSTATE: the client's own failure to connect or to stay connected.
+        if state is None or state[:2] in _UNREACHABLE_CLASSES or state in _UNREACHABLE_CODES:
+            return Outage.UNREACHABLE
+    return None

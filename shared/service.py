@@ -28,6 +28,7 @@ from shared.messaging.bus import Bus, BusConsumer
 from shared.messaging.inbox import BatchEventHandler, EventHandler, Subscriber
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import upgrade
+from shared.readiness import Check, Readiness, Report
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class ServiceRuntime:
         )
         self._consumer: BusConsumer | None = None
         event.listen(self.sessions, "after_commit", self._wake_relay)
+        self.readiness = Readiness(self._readiness_checks())
 
     @property
     def name(self) -> str:
@@ -124,9 +126,33 @@ class ServiceRuntime:
             self._consumer = None
         self.relay.stop()
 
-    def check_ready(self) -> None:
-        ping(self.engine)
-        self.bus.ping()
+    def check_ready(self) -> Report:
+        """Whether the service can serve, naming the parts that cannot; bounded in time and
+        kept for a moment (``shared/readiness.py``), so /readyz answers within 2 s even when
+        the database and the broker are both down."""
+        return self.readiness.report()
+
+    def _readiness_checks(self) -> list[Check]:
+        """The parts /readyz checks. A new kind of check (a scheduler, a disk) is one more
+        ``Check`` here; its probe raises when the part is down."""
+        checks = [
+            Check("database", "数据库", lambda: ping(self.engine)),
+            Check("bus", "消息总线", lambda: self.bus.ping()),  # looked up when asked
+        ]
+        if self.spec.subscriptions:
+            checks.append(Check("consumer", "事件消费", self._check_consuming))
+        return checks
+
+    def _check_consuming(self) -> None:
+        """The bus consumer runs. A consumer that can tell whether it is consuming has
+        ``is_consuming() -> bool`` (optional: not part of ``BusConsumer``); one that cannot
+        is taken at its word that it was started."""
+        consumer = self._consumer
+        if consumer is None:
+            raise RuntimeError(f"{self.name}: the consumer is not running")
+        is_consuming = getattr(consumer, "is_consuming", None)
+        if is_consuming is not None and not is_consuming():
+            raise RuntimeError(f"{self.name}: the consumer is not consuming")
 
     def dispose(self) -> None:
         self.engine.dispose()

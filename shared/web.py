@@ -2,21 +2,31 @@
 
 Routes get the service's session factory through ``SessionsDep`` and open their own
 transaction (``with sessions.begin()``): whoever calls the logic owns the transaction.
+
+Every failure is answered in JSON, in Chinese. A request that could not reach the database
+(down, restarting, failing over, out of connections) gets 503 with ``Retry-After``: its
+transaction was rolled back, and a client that follows the README waits and retries instead
+of giving up. Whatever else escapes a route is a real fault: 500, logged.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import operations
+from shared.db import Outage, outage_of
 from shared.service import ServiceRuntime
 from shared.validation import on_validation_error
 
@@ -40,28 +50,84 @@ async def healthz() -> dict[str, str]:
 
 
 def readyz(runtime: RuntimeDep) -> JSONResponse:
-    try:
-        runtime.check_ready()
-    except Exception as exc:
-        log.warning("%s not ready: %s", runtime.name, exc)
-        return JSONResponse(
-            {"status": "unavailable", "detail": f"数据库或消息总线不可用：{type(exc).__name__}"},
-            status_code=503,
-        )
-    return JSONResponse({"status": "ready"})
+    report = runtime.check_ready()
+    if report.ready:
+        return JSONResponse({"status": "ready"})
+    return JSONResponse(
+        {"status": "unavailable", "detail": f"未就绪：{report.detail}", "checks": report.checks},
+        status_code=503,
+        headers={"Retry-After": "2"},
+    )
 
 
-async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
-    """A dropped database connection (a restart, a failover) is worth a retry: the pool is
-    renewed by then, and the transaction was rolled back. Anything else is a real fault."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        log.warning("database connection lost during %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"detail": "数据库连接中断，本次操作未生效，请稍后重试"},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-    raise exc
+# What each outage tells the client, and when to come back: a lost connection at once (the
+# pool is renewed by then), an unreachable or busy database after a few seconds. The failed
+# transaction was rolled back, but a request of several transactions (store, then read back)
+# may have committed its first: the message does not promise that nothing was stored.
+UNAVAILABLE: dict[Outage, tuple[str, str]] = {
+    Outage.LOST: ("数据库连接中断，请稍后重试", "1"),
+    Outage.UNREACHABLE: ("数据库暂时无法连接，请稍后重试", "5"),
+    Outage.BUSY: ("数据库繁忙，请稍后重试", "5"),
+}
+INTERNAL_ERROR = "服务内部错误，已记录在案，请联系系统管理员"
+
+
+def unavailable(request: Request, outage: Outage, exc: BaseException) -> JSONResponse:
+    detail, retry_after = UNAVAILABLE[outage]
+    log.warning("database %s during %s %s: %r", outage.value, request.method, request.url.path, exc)
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": retry_after})
+
+
+def error_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an exception no handler took: 503 for an outage, else 500."""
+    outage = outage_of(exc)
+    if outage is not None:
+        return unavailable(request, outage, exc)
+    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": INTERNAL_ERROR}, status_code=500)
+
+
+class ErrorsAsJson:
+    """Answers what escapes the routes, their dependencies and the exception handlers (see
+    ``error_response``). A plain ASGI middleware, not an ``Exception`` handler: Starlette
+    re-raises after such a handler, so every 503 would also be logged as a crash by the
+    server. Once the response has started nothing can be answered instead: re-raised."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            if started:
+                raise
+            await error_response(Request(scope), exc)(scope, receive, send)
+
+
+def outage_first(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """An exception handler that answers 503 first when the exception was raised because of
+    a database outage: code that catches a failure and raises its own error (a 404, a 409,
+    an HTTPException) must not turn "try again later" into a wrong, final answer."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        outage = outage_of(exc)
+        if outage is not None:
+            return unavailable(request, outage, exc)
+        response = handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    return handle
 
 
 def metrics() -> Response:
@@ -74,10 +140,11 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.state.runtime = runtime
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(ErrorsAsJson)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(DBAPIError, on_database_error)
+    app.add_exception_handler(HTTPException, outage_first(http_exception_handler))
     for exception, handler in spec.exception_handlers.items():
-        app.add_exception_handler(exception, handler)
+        app.add_exception_handler(exception, outage_first(handler))
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")
     app.add_api_route("/readyz", readyz, tags=["运维"], summary="就绪检查：数据库与消息总线")
     app.add_api_route("/metrics", metrics, tags=["运维"], summary="Prometheus 指标")

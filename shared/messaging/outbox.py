@@ -34,6 +34,14 @@ BATCH_SIZE = 500
 # commits instead of one query per commit competing with the requests for the CPU. A lone
 # commit on a quiet system goes out at once.
 MIN_GAP_S = 0.02
+# After a failed batch (the broker or the database is down) the relay waits before trying
+# again: twice as long after each failure in a row, from BACKOFF_FIRST_S up to BACKOFF_MAX_S.
+# A commit ends the wait at once (the broker may be back, and its events should go out now),
+# but never before RETRY_GAP_S: commits arriving all the time must not drive failing
+# attempts in a hot loop.
+BACKOFF_FIRST_S = 0.5
+BACKOFF_MAX_S = 5.0
+RETRY_GAP_S = 0.25
 
 
 _INSERT = insert(OUTBOX)  # one statement, values as parameters: compiled once, cached
@@ -158,15 +166,31 @@ class OutboxRelay:
             self._wake.clear()  # before the query: a commit during it wakes the next wait
             try:
                 published = self.relay_once()
-                failures = 0
-            except Exception:
+            except Exception as exc:
                 failures += 1
-                log.exception("outbox relay of %s failed (attempt %d)", self.service, failures)
-                self._stopping.wait(min(30.0, 0.5 * 2**failures))
+                log.warning(
+                    "outbox relay of %s failed (attempt %d): %r",
+                    self.service,
+                    failures,
+                    exc,
+                    exc_info=failures == 1,  # the whole story once, then a line per attempt
+                )
+                self._back_off(failures)
                 continue
+            if failures:
+                log.info("outbox relay of %s works again after %d failures", self.service, failures)
+                failures = 0
             if published == BATCH_SIZE:
                 continue  # a backlog: drain it
             if published == 0:
                 self._wake.wait(self._interval)
             if published > 1 and self._min_gap:
                 self._stopping.wait(self._min_gap)  # let commits gather into the next batch
+
+    def _back_off(self, failures: int) -> None:
+        """Wait before the next attempt: at least RETRY_GAP_S, at most the back-off of this
+        many failures in a row; a commit (``wake``) or ``stop`` ends the wait early."""
+        backoff = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** (failures - 1))
+        if self._stopping.wait(min(RETRY_GAP_S, backoff)):
+            return
+        self._wake.wait(max(0.0, backoff - RETRY_GAP_S))
