@@ -17,7 +17,7 @@ from services.intake import publishing, service, signing
 from services.intake.parsing import ParseError
 from services.intake.readers import ReadError
 from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
-from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, Refused
+from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, OutOfBounds, Refused
 from services.intake.settings import IntakeSettings, intake_settings
 from shared.web import SessionsDep
 
@@ -40,6 +40,9 @@ def _http_error(exc: Exception) -> HTTPException:
         return HTTPException(422, {"code": "not_a_notice", "message": str(exc)})
     if isinstance(exc, NotFound):
         return HTTPException(404, str(exc))
+    if isinstance(exc, OutOfBounds):
+        detail = {"code": "out_of_bounds", "message": str(exc), "problems": exc.problems}
+        return HTTPException(422, detail)
     return HTTPException(409, str(exc))
 
 
