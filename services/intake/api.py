@@ -19,12 +19,13 @@ from services.intake.readers import ReadError
 from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
 from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, OutOfBounds, Refused
 from services.intake.settings import IntakeSettings, intake_settings
+from shared.contracts import limits
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/documents", tags=["文件"])
 oa_router = APIRouter(prefix="/oa", tags=["OA 对接"])
 SettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
-Government = Annotated[str, Query(max_length=64, description="政府（租户）标识")]
+Government = Annotated[str, Query(max_length=limits.GOVERNMENT_ID, description="政府（租户）标识")]
 
 
 class TextIn(BaseModel):
@@ -210,5 +211,5 @@ async def oa_push(
     except signing.BadSignature as exc:
         raise HTTPException(401, f"推送未通过验证：{exc}") from None
     filename = unquote(request.headers.get("x-duban-filename", ""))
-    government = request.headers.get("x-duban-government", "default")[:64]
+    government = request.headers.get("x-duban-government", "default")[: limits.GOVERNMENT_ID]
     return await _take_in(sessions, body, filename, "oa", settings, response, government)
