@@ -17,14 +17,15 @@ from services.intake import publishing, service, signing
 from services.intake.parsing import ParseError
 from services.intake.readers import ReadError
 from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
-from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, Refused
+from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, OutOfBounds, Refused
 from services.intake.settings import IntakeSettings, intake_settings
+from shared.contracts import limits
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/documents", tags=["文件"])
 oa_router = APIRouter(prefix="/oa", tags=["OA 对接"])
 SettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
-Government = Annotated[str, Query(max_length=64, description="政府（租户）标识")]
+Government = Annotated[str, Query(max_length=limits.GOVERNMENT_ID, description="政府（租户）标识")]
 
 
 class TextIn(BaseModel):
@@ -40,6 +41,9 @@ def _http_error(exc: Exception) -> HTTPException:
         return HTTPException(422, {"code": "not_a_notice", "message": str(exc)})
     if isinstance(exc, NotFound):
         return HTTPException(404, str(exc))
+    if isinstance(exc, OutOfBounds):
+        detail = {"code": "out_of_bounds", "message": str(exc), "problems": exc.problems}
+        return HTTPException(422, detail)
     return HTTPException(409, str(exc))
 
 
@@ -207,5 +211,5 @@ async def oa_push(
     except signing.BadSignature as exc:
         raise HTTPException(401, f"推送未通过验证：{exc}") from None
     filename = unquote(request.headers.get("x-duban-filename", ""))
-    government = request.headers.get("x-duban-government", "default")[:64]
+    government = request.headers.get("x-duban-government", "default")[: limits.GOVERNMENT_ID]
     return await _take_in(sessions, body, filename, "oa", settings, response, government)

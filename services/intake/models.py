@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.contracts import limits
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
 
@@ -26,10 +27,10 @@ class Document(Base):
     __tablename__ = "document"
     __table_args__ = (UniqueConstraint("government_id", "sha256"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    government_id: Mapped[str] = mapped_column(String(64), default="default")
-    title: Mapped[str] = mapped_column(String(500))
-    doc_number: Mapped[str | None] = mapped_column(String(100))
+    id: Mapped[str] = mapped_column(String(limits.UUID), primary_key=True)
+    government_id: Mapped[str] = mapped_column(String(limits.GOVERNMENT_ID), default="default")
+    title: Mapped[str] = mapped_column(String(limits.TITLE))
+    doc_number: Mapped[str | None] = mapped_column(String(limits.DOC_NUMBER))
     year: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -39,14 +40,14 @@ class Document(Base):
     format: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20), default="api")
     kind: Mapped[str] = mapped_column(String(20), default="notice")
-    issuer: Mapped[str | None] = mapped_column(String(200))
+    issuer: Mapped[str | None] = mapped_column(String(limits.ISSUER))
     issued_date: Mapped[date | None] = mapped_column(Date)
     recipients: Mapped[str | None] = mapped_column(Text)
     reporting_requirements: Mapped[list[str]] = mapped_column(JSON, default=list)
     reporting_rounds: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    supersedes_id: Mapped[str | None] = mapped_column(String(36))
+    supersedes_id: Mapped[str | None] = mapped_column(String(limits.UUID))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -58,11 +59,11 @@ class DraftTask(Base):
     __tablename__ = "draft_task"
     __table_args__ = (UniqueConstraint("document_id", "position"),)
 
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    id: Mapped[str] = mapped_column(String(limits.TASK_ID), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    task_id: Mapped[str] = mapped_column(String(80))
-    number: Mapped[str] = mapped_column(String(40))
+    task_id: Mapped[str] = mapped_column(String(limits.TASK_ID))
+    number: Mapped[str] = mapped_column(String(limits.NUMBER))
     path: Mapped[list[str]] = mapped_column(JSON, default=list)
     text: Mapped[str] = mapped_column(Text)
     leaders: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -80,8 +81,8 @@ class DirectoryUnit(Base):
 
     __tablename__ = "directory_unit"
 
-    government_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(10), default="unit")
+    government_id: Mapped[str] = mapped_column(String(limits.GOVERNMENT_ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(limits.UNIT_NAME), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="unit")  # unit or group
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     members: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
-from services.intake import service
+from services.intake import publishing, service
 from services.intake.service import DraftTaskIn
 
 
@@ -55,15 +55,18 @@ class PublishOut(BaseModel):
 
 
 def document_out(session: Session, document_id: str) -> DocumentOut:
+    """The document as its reviewer sees it; a draft's warnings include every value beyond
+    the contract's bounds, measured now, so a correction clears its warning at once."""
     document = service.get_document(session, document_id)
-    tasks = [
-        DraftTaskOut.model_validate(t, from_attributes=True)
-        for t in service.draft_tasks(session, document_id)
-    ]
+    rows = service.draft_tasks(session, document_id)
+    tasks = [DraftTaskOut.model_validate(t, from_attributes=True) for t in rows]
     summary = DocumentSummary.model_validate(document).model_dump()
     extra = {
         name: getattr(document, name)
         for name in DocumentOut.model_fields
         if name not in summary and name not in ("task_count", "tasks")
     }
+    if (document.status, document.kind) == ("draft", "notice"):
+        found = publishing.problems(document, rows)
+        extra["warnings"] = [*document.warnings, *(w.model_dump() for w in found)]
     return DocumentOut(**summary, **extra, task_count=len(tasks), tasks=tasks)

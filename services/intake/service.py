@@ -3,6 +3,7 @@ commits: the API owns the transaction, so a failure anywhere stores nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
@@ -14,44 +15,50 @@ from sqlalchemy.orm import Session
 
 from services.intake import changes
 from services.intake.models import DirectoryUnit, Document, DraftTask
-from services.intake.parsing import ParsedNotice, UnitDirectory, parse_notice
+from services.intake.parsing import Deadline, ParsedNotice, Target, UnitDirectory, parse_notice
 from services.intake.readers import read_document
-from shared.contracts.intake import (
-    Deadline,
-    Target,
-)
+from shared.contracts import limits
+
+
+class DraftDeadline(Deadline):
+    """A time node as the draft keeps it: the parser's, with a real date. A draft holds any
+    length; publishing holds it to the contract's bounds (``publishing.problems``)."""
+
+    date: dt.date | None = Field(description="日期（YYYY-MM-DD）；无法确定时为 null")
 
 
 class DraftTaskIn(BaseModel):
-    number: str = Field(min_length=1, max_length=40, description="序号，如（三）或 12")
+    number: str = Field(min_length=1, max_length=limits.NUMBER, description="序号，如（三）或 12")
     path: list[str] = Field(default_factory=list, description="所属章节标题，由外到内")
     text: str = Field(min_length=1, description="任务内容")
     leaders: list[str] = Field(default_factory=list, description="责任领导")
     lead_units: list[str] = Field(default_factory=list, description="牵头单位")
     responsible_units: list[str] = Field(default_factory=list, description="责任单位")
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位")
-    deadlines: list[Deadline] = Field(default_factory=list, description="时间节点")
+    deadlines: list[DraftDeadline] = Field(default_factory=list, description="时间节点")
     targets: list[Target] = Field(default_factory=list, description="量化目标")
 
 
 class DraftTaskPatch(BaseModel):
     """Only the fields given are changed."""
 
-    number: str | None = Field(None, min_length=1, max_length=40)
+    number: str | None = Field(None, min_length=1, max_length=limits.NUMBER)
     path: list[str] | None = None
     text: str | None = Field(None, min_length=1)
     leaders: list[str] | None = None
     lead_units: list[str] | None = None
     responsible_units: list[str] | None = None
     cooperating_units: list[str] | None = None
-    deadlines: list[Deadline] | None = None
+    deadlines: list[DraftDeadline] | None = None
     targets: list[Target] | None = None
 
 
 class DocumentIn(BaseModel):
-    government_id: str = Field("default", max_length=64, description="政府（租户）标识")
-    title: str = Field(min_length=1, max_length=500, description="文件标题")
-    doc_number: str | None = Field(None, max_length=100, description="文号")
+    government_id: str = Field(
+        "default", max_length=limits.GOVERNMENT_ID, description="政府（租户）标识"
+    )
+    title: str = Field(min_length=1, max_length=limits.TITLE, description="文件标题")
+    doc_number: str | None = Field(None, max_length=limits.DOC_NUMBER, description="文号")
     year: int | None = Field(None, ge=2000, le=2100, description="年度")
     tasks: list[DraftTaskIn] = Field(min_length=1, description="任务清单")
 
@@ -62,6 +69,15 @@ class NotFound(LookupError):
 
 class Refused(ValueError):
     """The request is understood but not allowed now; the message tells the clerk why."""
+
+
+class OutOfBounds(Refused):
+    """The draft holds values beyond the bounds of the contract it would be published under;
+    ``problems`` names each, in the reviewer's words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("；".join(problems) + "。请修改后再发布。")
+        self.problems = problems
 
 
 def create_document(session: Session, draft: DocumentIn) -> Document:
@@ -145,12 +161,7 @@ def _document_from(
 
 
 def _task_fields(task: Any) -> dict[str, Any]:
-    fields = task.model_dump(include=set(DraftTaskIn.model_fields) | {"units"})
-    fields["deadlines"] = [
-        Deadline.model_validate(d).model_dump(mode="json") for d in fields["deadlines"]
-    ]
-    fields["targets"] = [Target.model_validate(t).model_dump() for t in fields["targets"]]
-    return fields
+    return task.model_dump(include=set(DraftTaskIn.model_fields) | {"units"})
 
 
 def _add_tasks(session: Session, document: Document, rows: list[dict[str, Any]]) -> list[DraftTask]:

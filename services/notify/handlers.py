@@ -3,6 +3,7 @@ once per recipient. Sending them (WeChat Work, SMS, OA to-do) is the channels' j
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
@@ -76,7 +77,9 @@ def on_task_urged(session: Session, event: Event) -> None:
     assert isinstance(event, TaskUrgedV1)
     if event.kind != "urge":
         return  # escalations arrive as reminder requests, with their own keys
-    key = f"urge:{event.task_id}:{event.actor}:{event.message}"
+    # the message by its digest: a 催办 may run to limits.TEXT, the key is kept in 500
+    digest = hashlib.sha256(event.message.encode()).hexdigest()
+    key = f"urge:{event.task_id}:{event.actor}:{digest}"
     _owe(
         session,
         key,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.contracts import limits
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
 
@@ -25,9 +26,12 @@ class Notice(Base):
     __tablename__ = "notice"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # a request's key (limits.DEDUP_KEY), "|" and a recipient (limits.UNIT_NAME), with room
     dedup_key: Mapped[str] = mapped_column(String(500), unique=True)
-    task_id: Mapped[str] = mapped_column(String(80), index=True)
-    unit: Mapped[str] = mapped_column(String(200), doc="the recipient: a unit or a leader")
+    task_id: Mapped[str] = mapped_column(String(limits.TASK_ID), index=True)
+    unit: Mapped[str] = mapped_column(
+        String(limits.UNIT_NAME), doc="the recipient: a unit or a leader"
+    )
     recipient_kind: Mapped[str] = mapped_column(String(10), default="unit")
     kind: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text, default="")

@@ -8,14 +8,15 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase
 
+from shared.contracts import limits
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 add_messaging_tables(metadata)
 
-GOV = String(64)  # a government (tenant) id
-NAME = String(200)  # a unit's name
+GOV = String(limits.GOVERNMENT_ID)  # a government (tenant) id
+NAME = String(limits.UNIT_NAME)  # a unit's name
 
 
 class Base(DeclarativeBase):

@@ -3,6 +3,8 @@
 ``EVENTS`` lists every (type, version) on the wire; ``docs/events.md`` is generated from it
 (``duban events-doc``) and a test fails when that file is stale. A breaking change to a
 contract is a new class with VERSION + 1, published beside the old one until consumers move.
+Every field states its bounds (``limits``); writing down a bound no producer ever exceeded
+is documented in the contract, not a new version.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ Every event travels in the envelope below as UTF-8 JSON, on the topic
 `<DUBAN_TOPIC_PREFIX>.<source>` (default prefix `duban`), keyed by `key` (the aggregate id),
 so the events of one aggregate keep their order. Delivery is at least once: consumers
 deduplicate on `id`. A breaking change is a new `version` published beside the old one.
+
+The bounds in the type column (`≤ 300 chars`, `≤ 100 items`, `1900–2100`) are part of the
+contract (`shared/contracts/limits.py`): a producer refuses values beyond them before it
+writes the event, and every consumer's columns are at least that wide. They were written
+down without a new version: no producer had ever delivered a value beyond them.
 """
 
 
@@ -24,12 +29,30 @@ def _type_name(schema: dict[str, Any]) -> str:
         return " \\| ".join(_type_name(s) for s in schema["anyOf"])
     if "$ref" in schema:
         return schema["$ref"].rsplit("/", 1)[-1]
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{value}`" for value in schema["enum"])
     kind = schema.get("type", "object")
     if kind == "array":
-        return f"list[{_type_name(schema.get('items', {}))}]"
-    if schema.get("format"):
-        return f"{kind} ({schema['format']})"
-    return kind
+        kind = f"list[{_type_name(schema.get('items', {}))}]"
+    elif schema.get("format"):
+        kind = f"{kind} ({schema['format']})"
+    bounds = _bounds(schema)
+    return f"{kind} ({bounds})" if bounds else kind
+
+
+def _bounds(schema: dict[str, Any]) -> str:
+    """The limits a field states, as a reader checks a value against them."""
+    low, high = schema.get("minimum"), schema.get("maximum")
+    parts = [f"≤ {schema['maxLength']} chars"] if "maxLength" in schema else []
+    if "maxItems" in schema:
+        parts.append(f"≤ {schema['maxItems']} items")
+    if low is not None and high is not None:
+        parts.append(f"{low}–{high}")
+    elif low is not None:
+        parts.append(f"≥ {low}")
+    elif high is not None:
+        parts.append(f"≤ {high}")
+    return ", ".join(parts)
 
 
 def _fields_table(schema: dict[str, Any]) -> list[str]:

@@ -1,13 +1,23 @@
-"""Events published by the tasks service (source ``tasks``, topic ``<prefix>.tasks``)."""
+"""Events published by the tasks service (source ``tasks``, topic ``<prefix>.tasks``).
+
+Every field states its bounds (``shared.contracts.limits``); the tasks API refuses input
+that would exceed them (422) instead of failing while it writes the event. Lists of units
+are bounded per entry only: the service expands groups into them, and a cap on their length
+would be a failure the bureau could not fix.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from shared.contracts import limits
 from shared.contracts.envelope import Event
+from shared.contracts.limits import LeaderName, Note, UnitName
+
+Signal = Literal["red", "yellow", "green"]
 
 
 class TaskRegisteredV1(Event):
@@ -19,16 +29,22 @@ class TaskRegisteredV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    document_id: str
-    number: str
-    text: str
-    units: list[str] = Field(default_factory=list, description="every unit the task names")
-    status: str = Field("assigned", description="status after registration")
-    government_id: str = Field("default", description="the government (tenant)")
-    section: str = Field("", description="the outermost heading of the task")
-    leaders: list[str] = Field(default_factory=list, description="责任领导")
-    lead_units: list[str] = Field(default_factory=list, description="牵头单位, after expansion")
+    task_id: str = Field(max_length=limits.TASK_ID)
+    document_id: str = Field(max_length=limits.UUID)
+    number: str = Field(max_length=limits.NUMBER)
+    text: str = Field(max_length=limits.TEXT)
+    units: list[UnitName] = Field(default_factory=list, description="every unit the task names")
+    status: str = Field("assigned", max_length=limits.WORD, description="status after registration")
+    government_id: str = Field(
+        "default", max_length=limits.GOVERNMENT_ID, description="the government (tenant)"
+    )
+    section: str = Field(
+        "", max_length=limits.SECTION, description="the outermost heading of the task"
+    )
+    leaders: list[LeaderName] = Field(default_factory=list, description="责任领导")
+    lead_units: list[UnitName] = Field(
+        default_factory=list, description="牵头单位, after expansion"
+    )
     due_dates: list[dt.date] = Field(default_factory=list, description="milestone due dates")
     revision: int = Field(1, ge=1, description="1 first; +1 per corrected definition")
 
@@ -41,12 +57,12 @@ class TaskStatusChangedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    government_id: str
-    status: str
-    previous: str
-    reason: str = ""
-    actor: str = Field(description="who did it: a token's name")
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    status: str = Field(max_length=limits.WORD)
+    previous: str = Field(max_length=limits.WORD)
+    reason: str = Field("", max_length=limits.TEXT)
+    actor: str = Field(max_length=limits.ACTOR, description="who did it: a token's name")
 
 
 class AssignmentChangedV1(Event):
@@ -57,13 +73,15 @@ class AssignmentChangedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    government_id: str
-    unit: str
-    role: str = Field(description="lead, responsible or cooperating")
-    status: str = Field(description="assigned, acknowledged, returned or removed")
-    note: str = ""
-    actor: str
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    unit: str = Field(max_length=limits.UNIT_NAME)
+    role: str = Field(max_length=limits.WORD, description="lead, responsible or cooperating")
+    status: str = Field(
+        max_length=limits.WORD, description="assigned, acknowledged, returned or removed"
+    )
+    note: str = Field("", max_length=limits.TEXT)
+    actor: str = Field(max_length=limits.ACTOR)
 
 
 class ProgressSubmittedV1(Event):
@@ -74,11 +92,13 @@ class ProgressSubmittedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    report_id: str
-    task_id: str
-    government_id: str
-    unit: str
-    period: str | None = Field(None, description="the reporting round, e.g. 2026-H1")
+    report_id: str = Field(max_length=limits.UUID)
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    unit: str = Field(max_length=limits.UNIT_NAME)
+    period: str | None = Field(
+        None, max_length=limits.PERIOD, description="the reporting round, e.g. 2026-H1"
+    )
     percent: int = Field(ge=0, le=100, description="the unit's own figure (%)")
     task_percent: int | None = Field(
         None,
@@ -98,12 +118,12 @@ class ProgressReviewedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    report_id: str
-    task_id: str
-    government_id: str
-    unit: str
-    status: str = Field(description="accepted or returned")
-    comment: str = ""
+    report_id: str = Field(max_length=limits.UUID)
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    unit: str = Field(max_length=limits.UNIT_NAME)
+    status: str = Field(max_length=limits.WORD, description="accepted or returned")
+    comment: str = Field("", max_length=limits.TEXT)
 
 
 class TaskUrgedV1(Event):
@@ -114,12 +134,12 @@ class TaskUrgedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    government_id: str
-    units: list[str]
-    message: str
-    kind: str = Field("urge", description="urge, escalation or circular")
-    actor: str
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    units: list[UnitName]
+    message: str = Field(max_length=limits.TEXT)
+    kind: str = Field("urge", max_length=limits.WORD, description="urge, escalation or circular")
+    actor: str = Field(max_length=limits.ACTOR)
 
 
 class MilestoneRescheduledV1(Event):
@@ -130,14 +150,14 @@ class MilestoneRescheduledV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    government_id: str
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
     milestone_id: int
-    phrase: str
+    phrase: str = Field(max_length=limits.DEADLINE_PHRASE)
     due_date: dt.date
     previous: dt.date | None
-    reason: str
-    actor: str
+    reason: str = Field(max_length=limits.TEXT)
+    actor: str = Field(max_length=limits.ACTOR)
 
 
 class ReminderRequestedV1(Event):
@@ -149,21 +169,27 @@ class ReminderRequestedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    dedup_key: str
-    task_id: str
-    government_id: str
+    dedup_key: str = Field(max_length=limits.DEDUP_KEY)
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
     kind: str = Field(
+        max_length=limits.WORD,
         description="before_due, due_today, overdue, report_due, report_missing, "
-        "escalation (to the leader) or circular (on the 通报 list)"
+        "escalation (to the leader) or circular (on the 通报 list)",
     )
-    step: str = Field(description="working days relative to the due date: -5, 0, +1, …")
+    step: str = Field(
+        max_length=limits.STEP, description="working days relative to the due date: -5, 0, +1, …"
+    )
     due_date: dt.date
-    units: list[str] = Field(default_factory=list, description="units to remind")
-    leaders: list[str] = Field(default_factory=list, description="leaders to tell")
-    subject: str = Field(description="what is due: a milestone phrase or a reporting round")
-    task_number: str
-    task_text: str = Field(description="the task's text, for the message")
-    warnings: list[str] = Field(
+    units: list[UnitName] = Field(default_factory=list, description="units to remind")
+    leaders: list[LeaderName] = Field(default_factory=list, description="leaders to tell")
+    subject: str = Field(
+        max_length=limits.DEADLINE_PHRASE,
+        description="what is due: a milestone phrase or a reporting round",
+    )
+    task_number: str = Field(max_length=limits.NUMBER)
+    task_text: str = Field(max_length=limits.TEXT, description="the task's text, for the message")
+    warnings: list[Note] = Field(
         default_factory=list, description="e.g. the year's holidays are not loaded yet"
     )
 
@@ -176,11 +202,11 @@ class TaskSignalChangedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "task_id"
 
-    task_id: str
-    government_id: str
-    signal: str = Field(description="red, yellow or green")
-    previous: str
-    reason: str
+    task_id: str = Field(max_length=limits.TASK_ID)
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    signal: Signal
+    previous: Signal
+    reason: str = Field(max_length=limits.TEXT)
 
 
 class DirectoryUnitChangedV1(Event):
@@ -192,11 +218,11 @@ class DirectoryUnitChangedV1(Event):
     SOURCE: ClassVar[str] = "tasks"
     KEY_FIELD: ClassVar[str] = "government_id:name"
 
-    government_id: str
-    name: str
-    kind: str = Field("unit", description="unit or group")
-    aliases: list[str] = Field(default_factory=list)
-    members: list[str] = Field(default_factory=list, description="a group's member units")
+    government_id: str = Field(max_length=limits.GOVERNMENT_ID)
+    name: str = Field(max_length=limits.UNIT_NAME)
+    kind: Literal["unit", "group"] = "unit"
+    aliases: list[UnitName] = Field(default_factory=list)
+    members: list[UnitName] = Field(default_factory=list, description="a group's member units")
     removed: bool = False
 
     def key(self) -> str:

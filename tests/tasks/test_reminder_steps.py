@@ -13,12 +13,14 @@ from datetime import date
 import pytest
 
 from services.tasks.calendar import WorkCalendar
+from services.tasks.reminders.scan import Request
 from services.tasks.reminders.steps import (
     ReminderPolicy,
     Step,
     milestone_steps,
     round_step,
 )
+from shared.contracts import limits
 
 CALENDAR = WorkCalendar({})
 DEFAULT = ReminderPolicy()
@@ -106,3 +108,14 @@ def test_a_government_s_policy_decides_the_steps(
 def test_the_dedup_key_names_what_whom_which_date_and_which_step() -> None:
     key = Step("overdue", "+4").key("T1:m7:县住建局,县财政局", DUE)  # type: ignore[arg-type]
     assert key == "overdue:T1:m7:县住建局,县财政局:2022-10-10:+4"
+
+
+def test_the_dedup_key_of_many_units_names_them_by_digest_within_the_contract() -> None:
+    def key(units: list[str]) -> str:
+        step = Step("overdue", "+4")  # type: ignore[arg-type]
+        return Request(step, "T1", "g", DUE, "年底前", units, [], "1", "…", "m7").key
+
+    many = [f"第{n}街道办事处" for n in range(40)]  # a group expanded into its members
+    assert len(key(many)) <= limits.DEDUP_KEY
+    assert key(many) != key(many[:-1]), "other units, another key"
+    assert key(["县住建局", "县财政局"]) == "overdue:T1:m7:县住建局,县财政局:2022-10-10:+4"

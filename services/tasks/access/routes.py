@@ -14,6 +14,8 @@ from services.tasks.access import tokens
 from services.tasks.access.cache import PrincipalCache
 from services.tasks.access.principal import ADMIN, Principal, Role
 from services.tasks.settings import tasks_settings
+from shared.contracts import limits
+from shared.contracts.limits import UnitName
 from shared.web import SessionsDep
 
 
@@ -48,18 +50,24 @@ async def get_principal(request: Request, sessions: SessionsDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
-GovernmentQuery = Annotated[str | None, Query(max_length=64, description="管理员须指定政府")]
+GovernmentQuery = Annotated[
+    str | None, Query(max_length=limits.GOVERNMENT_ID, description="管理员须指定政府")
+]
 
 router = APIRouter(prefix="/tokens", tags=["访问令牌"])
 
 
 class TokenIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100, description="令牌名称，如“县住建局-张三”")
+    name: str = Field(
+        min_length=1, max_length=limits.ACTOR, description="令牌名称，如“县住建局-张三”"
+    )
     role: Role
-    government_id: str | None = Field(None, max_length=64)
-    unit: str | None = Field(None, max_length=200, description="unit 角色必填，须在单位名录中")
-    leader: str | None = Field(None, max_length=50, description="leader 角色必填")
-    units: list[str] = Field(
+    government_id: str | None = Field(None, max_length=limits.GOVERNMENT_ID)
+    unit: str | None = Field(
+        None, max_length=limits.UNIT_NAME, description="unit 角色必填，须在单位名录中"
+    )
+    leader: str | None = Field(None, max_length=limits.LEADER_NAME, description="leader 角色必填")
+    units: list[UnitName] = Field(
         default_factory=list, description="integration 角色可代办的单位，须在单位名录中"
     )
 

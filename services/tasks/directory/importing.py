@@ -1,5 +1,7 @@
 """Reading a directory file: CSV (UTF-8 or GB18030, Excel's "CSV" on Windows) or Excel, with
-the columns 名称, 类型, 别名, 成员. A file with one bad line is refused whole, the line named."""
+the columns 名称, 类型, 别名, 成员. A file with one bad line is refused whole, the line named:
+a name longer than the contracts allow (``limits.UNIT_NAME``) too, since every entry is
+announced to intake."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from services.tasks.directory.models import UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.errors import Invalid
+from shared.contracts import limits
 
 KIND_WORDS = {
     "单位": UnitKind.UNIT,
@@ -45,6 +48,10 @@ def parse_directory_csv(text: str) -> list[DirectoryRow]:
             raise Invalid(f"第 {line} 行的类型“{kind_word}”无法识别，应为“单位”或“分组”")
         aliases = _split(row.get("别名") or row.get("aliases"))
         members = _split(row.get("成员") or row.get("members"))
+        too_long = [n for n in (name, *aliases, *members) if len(n) > limits.UNIT_NAME]
+        if too_long:
+            name_start = too_long[0][:20]
+            raise Invalid(f"第 {line} 行的名称“{name_start}…”超过 {limits.UNIT_NAME} 个字符")
         rows.append(DirectoryRow(name, KIND_WORDS[kind_word], aliases, members))
     return rows
 

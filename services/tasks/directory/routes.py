@@ -3,7 +3,9 @@ change of units resolves the open tasks of the government again."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -15,15 +17,21 @@ from services.tasks.directory.models import Leader, Unit, UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.directory.service import put_leader, put_unit, remove_unit
 from services.tasks.registration.resolution import reresolve
+from shared.contracts import limits
+from shared.contracts.limits import UnitName
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/directory", tags=["单位名录"])
+UnitPath = Annotated[str, Path(min_length=1, max_length=limits.UNIT_NAME, description="单位名称")]
+LeaderPath = Annotated[
+    str, Path(min_length=1, max_length=limits.LEADER_NAME, description="领导姓名")
+]
 
 
 class UnitIn(BaseModel):
     kind: UnitKind = Field(UnitKind.UNIT, description="unit 单位，group 分组")
-    aliases: list[str] = Field(default_factory=list, description="别名、曾用名、其他写法")
-    members: list[str] = Field(default_factory=list, description="分组的成员单位")
+    aliases: list[UnitName] = Field(default_factory=list, description="别名、曾用名、其他写法")
+    members: list[UnitName] = Field(default_factory=list, description="分组的成员单位")
 
 
 class UnitOut(BaseModel):
@@ -58,7 +66,7 @@ def list_units(
 
 @router.put("/units/{name}", summary="新增或修改单位/分组（在办任务的单位随之更新）")
 def put_unit_route(
-    name: str,
+    name: UnitPath,
     body: UnitIn,
     principal: PrincipalDep,
     sessions: SessionsDep,
@@ -80,7 +88,10 @@ def put_unit_route(
 
 @router.delete("/units/{name}", status_code=204, summary="删除单位/分组")
 def delete_unit(
-    name: str, principal: PrincipalDep, sessions: SessionsDep, government: GovernmentQuery = None
+    name: UnitPath,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    government: GovernmentQuery = None,
 ) -> None:
     require_role(principal, Role.SUPERVISOR)
     gov = government_of(principal, government)
@@ -129,7 +140,7 @@ def list_leaders(
 
 @router.put("/leaders/{name}", summary="新增或修改责任领导")
 def put_leader_route(
-    name: str,
+    name: LeaderPath,
     body: LeaderIn,
     principal: PrincipalDep,
     sessions: SessionsDep,

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.tasks.database import GOV, NAME, Base
+from shared.contracts import limits
 
 
 class TaskStatus(StrEnum):
@@ -94,12 +95,12 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (Index(None, "government_id", "status", "signal"),)
 
-    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    id: Mapped[str] = mapped_column(String(limits.TASK_ID), primary_key=True)
     government_id: Mapped[str] = mapped_column(GOV)
-    document_id: Mapped[str] = mapped_column(String(36), index=True)
-    number: Mapped[str] = mapped_column(String(40))
+    document_id: Mapped[str] = mapped_column(String(limits.UUID), index=True)
+    number: Mapped[str] = mapped_column(String(limits.NUMBER))
     path: Mapped[list[str]] = mapped_column(JSON, default=list)
-    section: Mapped[str] = mapped_column(String(300), default="")
+    section: Mapped[str] = mapped_column(String(limits.SECTION), default="")
     text: Mapped[str] = mapped_column(Text)
     year: Mapped[int | None] = mapped_column(Integer)
     leaders: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -166,7 +167,7 @@ class Milestone(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
-    phrase: Mapped[str] = mapped_column(String(200))
+    phrase: Mapped[str] = mapped_column(String(limits.DEADLINE_PHRASE))
     about: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[date | None] = mapped_column(Date)
     original_due_date: Mapped[date | None] = mapped_column(Date)
@@ -182,11 +183,11 @@ class Indicator(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    phrase: Mapped[str] = mapped_column(String(300))
-    subject: Mapped[str] = mapped_column(String(200), default="")
-    comparator: Mapped[str] = mapped_column(String(2), default="=")
+    phrase: Mapped[str] = mapped_column(String(limits.TARGET_PHRASE))
+    subject: Mapped[str] = mapped_column(String(limits.TARGET_SUBJECT), default="")
+    comparator: Mapped[str] = mapped_column(String(2), default="=")  # ≥ ≤ = ≈
     target_value: Mapped[float] = mapped_column(Float)
     target_max: Mapped[float | None] = mapped_column(Float)
-    unit: Mapped[str] = mapped_column(String(20), default="")
+    unit: Mapped[str] = mapped_column(String(limits.TARGET_UNIT), default="")
     actual_value: Mapped[float | None] = mapped_column(Float)
     actual_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,8 @@
-"""Request and response bodies of the tasks API (field descriptions in Chinese for the docs)."""
+"""Request and response bodies of the tasks API (field descriptions in Chinese for the docs).
+
+What a request carries into an event is bounded as its contract bounds it
+(``shared.contracts.limits``): input that would exceed a contract is refused with 422 before
+anything is written, never while the event is built."""
 
 from __future__ import annotations
 
@@ -6,6 +10,11 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts import limits
+from shared.contracts.limits import UnitName
+
+REASON = 2000  # what a person types as a reason, a comment or a 催办 (events take limits.TEXT)
 
 
 class Orm(BaseModel):
@@ -123,57 +132,57 @@ class TaskDetail(TaskSummary):
 
 
 class UnitAction(BaseModel):
-    unit: str = Field(min_length=1, max_length=200, description="办理单位")
+    unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="办理单位")
 
 
 class ReturnIn(UnitAction):
-    reason: str = Field(min_length=1, max_length=2000, description="退回理由")
+    reason: str = Field(min_length=1, max_length=REASON, description="退回理由")
 
 
 class ReassignIn(BaseModel):
-    unit: str = Field(min_length=1, max_length=200, description="原单位")
-    new_unit: str = Field(min_length=1, max_length=200, description="改派给")
-    reason: str = Field(min_length=1, max_length=2000, description="改派理由")
+    unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="原单位")
+    new_unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="改派给")
+    reason: str = Field(min_length=1, max_length=REASON, description="改派理由")
 
 
 class CompletionRequestIn(UnitAction):
-    summary: str = Field(min_length=1, max_length=20000, description="办结情况说明")
+    summary: str = Field(min_length=1, max_length=limits.TEXT, description="办结情况说明")
 
 
 class DecisionIn(BaseModel):
     approve: bool = Field(description="true 同意，false 不同意")
-    comment: str = Field("", max_length=2000, description="审核意见")
+    comment: str = Field("", max_length=REASON, description="审核意见")
 
 
 class ReasonIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="理由")
+    reason: str = Field(min_length=1, max_length=REASON, description="理由")
 
 
 class ExtensionIn(UnitAction):
     milestone_id: int
     requested_date: date = Field(description="申请延期至")
-    reason: str = Field(min_length=1, max_length=2000, description="延期理由")
+    reason: str = Field(min_length=1, max_length=REASON, description="延期理由")
 
 
 class AdjustIn(BaseModel):
     due_date: date = Field(description="新的时限")
     reason: str = Field(
-        min_length=1, max_length=2000, pattern=r"\S", description="调整理由（必填，留痕）"
+        min_length=1, max_length=REASON, pattern=r"\S", description="调整理由（必填，留痕）"
     )
 
 
 class UrgeIn(BaseModel):
-    message: str = Field(min_length=1, max_length=2000, description="催办内容")
-    units: list[str] = Field(
+    message: str = Field(min_length=1, max_length=REASON, description="催办内容")
+    units: list[UnitName] = Field(
         default_factory=list, description="催办单位；为空则催办全部牵头、责任单位"
     )
 
 
 class ExemptionIn(BaseModel):
     exempt: bool = Field(description="true 免于提醒")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=REASON)
 
 
 class ReviewIn(BaseModel):
     accept: bool = Field(description="true 采纳，false 退回")
-    comment: str = Field("", max_length=2000, description="审核意见；退回时必填")
+    comment: str = Field("", max_length=REASON, description="审核意见；退回时必填")

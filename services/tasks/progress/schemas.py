@@ -6,13 +6,15 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from shared.contracts import limits
+
 
 class ProgressIn(BaseModel):
-    unit: str = Field(min_length=1, max_length=200, description="报送单位")
-    done: str = Field("", max_length=20000, description="已完成的工作")
-    next_steps: str = Field("", max_length=20000, description="下一步计划")
-    problems: str = Field("", max_length=20000, description="存在的问题")
-    support_needed: str = Field("", max_length=20000, description="需要协调解决的事项")
+    unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="报送单位")
+    done: str = Field("", max_length=limits.TEXT, description="已完成的工作")
+    next_steps: str = Field("", max_length=limits.TEXT, description="下一步计划")
+    problems: str = Field("", max_length=limits.TEXT, description="存在的问题")
+    support_needed: str = Field("", max_length=limits.TEXT, description="需要协调解决的事项")
     percent: int = Field(ge=0, le=100, description="本单位完成进度（%）")
     indicator_actuals: dict[str, float] = Field(
         default_factory=dict,

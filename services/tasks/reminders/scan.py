@@ -10,6 +10,7 @@ out as events, with the urges of the escalations, in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from services.tasks.reminders.policy import PolicyBook, load_policies
 from services.tasks.reminders.scope import RoundDue, Scope, horizon_of, take_scope
 from services.tasks.reminders.steps import ReminderKind, Step, milestone_steps, round_step
 from services.tasks.supervision.models import Urge, UrgeKind
-from shared.contracts import Event
+from shared.contracts import Event, limits
 from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
 
 SCHEDULER = "系统（到期提醒）"
@@ -58,9 +59,15 @@ class Request:
 
     @property
     def key(self) -> str:
-        """What, whom, which due date and which step: a reminder is asked once per key."""
+        """What, whom, which due date and which step: a reminder is asked once per key. Whom
+        is named by a digest when the names would make the key longer than its contract
+        allows (a task of many units); a shorter key keeps the words it always had."""
         whom = ",".join(self.recipients)
-        return self.step.key(f"{self.task_id}:{self.discriminator}:{whom}", self.due)
+        key = self.step.key(f"{self.task_id}:{self.discriminator}:{whom}", self.due)
+        if len(key) <= limits.DEDUP_KEY:
+            return key
+        digest = hashlib.sha256(whom.encode()).hexdigest()
+        return self.step.key(f"{self.task_id}:{self.discriminator}:#{digest}", self.due)
 
 
 def rounds_due(
