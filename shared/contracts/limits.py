@@ -35,6 +35,7 @@ PERIOD = 20  # a reporting round's name: 2026年第一季度
 WORD = 20  # a code word: a status, role or kind (completion_requested is 20)
 STEP = 10  # a reminder's step in working days: -5, 0, +1
 DEDUP_KEY = 250  # a reminder's key; notify adds "|" and a recipient and keeps it in 500
+EVENT_KEY = 300  # an event's key, its aggregate's id: government_id:name is up to 265
 TEXT = 20_000  # free-form text: a task, a summary, a reason, a comment, a message
 ITEMS = 100  # entries of one list a notice prints for a task: units, leaders, time nodes
 YEAR_MIN, YEAR_MAX = 1900, 2100  # a work year; the parser reads 19xx and 20xx

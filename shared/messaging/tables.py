@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.contracts.limits import EVENT_KEY
 from shared.db import new_metadata
 
 # SQLite autoincrements only an INTEGER PRIMARY KEY; PostgreSQL wants a BIGINT identity.
@@ -36,7 +37,7 @@ OUTBOX = Table(
     Column("event_id", String(36), nullable=False, unique=True),
     Column("type", String(100), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("key", String(200), nullable=False),
+    Column("key", String(EVENT_KEY), nullable=False),
     Column("payload", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("published_at", DateTime(timezone=True), nullable=True, index=True),
@@ -61,7 +62,7 @@ PARKED = Table(
     Column("seq", _SEQ, primary_key=True, autoincrement=True),
     Column("event_id", String(100), nullable=False, unique=True),
     Column("type", String(100), nullable=False),
-    Column("key", String(200), nullable=False, index=True),
+    Column("key", String(EVENT_KEY), nullable=False, index=True),
     Column("topic", String(200), nullable=False),
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
@@ -113,13 +114,16 @@ def drop_messaging_tables(op: Any) -> None:
 
 
 def create_parked_table(op: Any) -> None:
-    """Called from each service's migration that introduced parking."""
+    """Called from each service's migration that introduced parking (which also widened the
+    outbox's key to the contracts' bound: a directory unit's key is up to 265 characters)."""
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("key", type_=sa.String(EVENT_KEY), existing_nullable=False)
     op.create_table(
         "parked_event",
         sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
         sa.Column("event_id", sa.String(100), nullable=False),
         sa.Column("type", sa.String(100), nullable=False),
-        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(EVENT_KEY), nullable=False),
         sa.Column("topic", sa.String(200), nullable=False),
         sa.Column("partition", sa.Integer, nullable=False),
         sa.Column("offset", sa.BigInteger, nullable=False),
@@ -139,3 +143,5 @@ def create_parked_table(op: Any) -> None:
 def drop_parked_table(op: Any) -> None:
     op.drop_index("ix_parked_event_key", table_name="parked_event")
     op.drop_table("parked_event")
+    with op.batch_alter_table("outbox") as batch:
+        batch.alter_column("key", type_=sa.String(200), existing_nullable=False)
