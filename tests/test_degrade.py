@@ -395,8 +395,8 @@ def test_a_commit_wakes_the_relay_out_of_its_back_off(
     assert bus.attempts == 1 and bus.published == []
     began = time.monotonic()
     commit("d2")  # … until a commit wakes it
-    wait_until(lambda: bus.published == ["d1", "d2"], 2, "both events")
-    assert time.monotonic() - began < 1.0
+    wait_until(lambda: bus.published == ["d1", "d2"], 5, "both events")
+    assert time.monotonic() - began < 3.0, "woken, not the 20 s back-off slept out"
 
 
 def test_a_failing_bus_is_not_asked_in_a_hot_loop_however_often_commits_wake_it(
