@@ -17,8 +17,9 @@ from services.intake import bounds, changes
 from services.intake.models import Document, DraftTask
 from services.intake.parsing import ParseWarning
 from services.intake.service import OutOfBounds, Refused, draft_tasks, get_document
+from shared.contracts import Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
-from shared.messaging.outbox import add_event
+from shared.messaging.outbox import add_events
 
 
 def publish_document(session: Session, document_id: str) -> int:
@@ -34,18 +35,17 @@ def publish_document(session: Session, document_id: str) -> int:
         raise OutOfBounds([problem.message for problem in found])
     skip = changes.unchanged_ids(document.changes, tasks) if document.changes else set()
     published = [t for t in tasks if t.task_id not in skip]
-    for task in published:
-        add_event(session, _task_defined(task, document))
-    for gone in (document.changes or {}).get("removed", []):
-        add_event(
-            session,
-            TaskWithdrawnV1(
-                task_id=gone["task_id"],
-                document_id=document.id,
-                reason=f"更正后的通知删除了第 {gone['number']} 项任务",
-            ),
+    events: list[Event] = [_task_defined(task, document) for task in published]
+    events += [
+        TaskWithdrawnV1(
+            task_id=gone["task_id"],
+            document_id=document.id,
+            reason=f"更正后的通知删除了第 {gone['number']} 项任务",
         )
-    add_event(session, _document_published(document, len(tasks)))
+        for gone in (document.changes or {}).get("removed", [])
+    ]
+    events.append(_document_published(document, len(tasks)))
+    add_events(session, events)
     if document.supersedes_id:
         get_document(session, document.supersedes_id).status = "superseded"
     document.status = "published"

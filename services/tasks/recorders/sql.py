@@ -133,12 +133,18 @@ def _quoted(connection: Connection, name: str) -> str:
 
 
 def _driver_rows(connection: Connection, table: Table, rows: Sequence[Row]) -> list[tuple]:
-    """The rows' values as the driver takes them (dates, JSON… converted by column type)."""
+    """The rows' values as the driver takes them (dates, JSON… converted by column type;
+    only the columns whose type needs it are touched)."""
     columns = list(rows[0])
-    convert = [table.c[c].type.bind_processor(connection.dialect) for c in columns]
-    return [
-        tuple(f(v) if f else v for f, v in zip(convert, row.values(), strict=True)) for row in rows
+    dialect = connection.dialect
+    convert = [
+        (n, f) for n, c in enumerate(columns) if (f := table.c[c].type.bind_processor(dialect))
     ]
+    values = [list(row.values()) for row in rows]
+    for n, f in convert:
+        for row in values:
+            row[n] = f(row[n])
+    return [tuple(row) for row in values]
 
 
 def _statement(write: Insert | Update) -> Executable:
