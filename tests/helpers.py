@@ -1,11 +1,17 @@
-"""Small test helpers: a collecting handler, polling, and a free port for `duban run`."""
+"""Small test helpers: a collecting handler, polling, and `duban run` in a subprocess."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -74,3 +80,30 @@ def wait_for(check: Callable[[], Any], what: str, limit_s: float = 30.0) -> Any:
             pass
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
+    """`duban run` in a subprocess on a free port, as a user starts it (``env``: its
+    DUBAN_* settings), with an HTTP client on it once it answers; stopped with Ctrl-C after,
+    and it must then exit cleanly."""
+    port = free_port()
+    settings = {"DUBAN_DATA_DIR": str(data_dir), "DUBAN_LOG_LEVEL": "warning", **env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "duban", "run", "--port", str(port)],
+        cwd=REPO,
+        env={**os.environ, **settings},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            wait_for(lambda: http.get("/tasks/healthz").status_code == 200, "duban run")
+            yield http
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output.decode(errors="replace")

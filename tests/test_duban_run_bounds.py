@@ -5,66 +5,20 @@ published next reaches the tasks service, its tasks and no other."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+from helpers import REPO, duban_run, wait_for
 
-REPO = Path(__file__).resolve().parent.parent
 ADMIN = "bounds-admin-token-0123456789"
 NOTICE = (REPO / "examples" / "qingchuan-2026-notice.txt").read_text(encoding="utf-8")
 LONG_HEADING = "二、持续改善民生" + "，切实保障和改善群众生活水平" * 28  # 400 characters
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check: Callable[[], Any], what: str, limit_s: float = 30.0) -> Any:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        try:
-            if found := check():
-                return found
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_a_notice_beyond_its_contract_is_refused_and_a_normal_one_arrives(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DUBAN_DATA_DIR": str(tmp_path / "var"),
-        "DUBAN_TASKS_ADMIN_TOKEN": ADMIN,
-        "DUBAN_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "duban", "run", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: httpx.get(f"{base}/tasks/healthz").status_code == 200, "duban run")
-        with httpx.Client(base_url=base, timeout=10) as http:
-            _refuse_then_publish(http)
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output.decode(errors="replace")
+    with duban_run(tmp_path / "var", DUBAN_TASKS_ADMIN_TOKEN=ADMIN) as http:
+        _refuse_then_publish(http)
 
 
 def _refuse_then_publish(http: httpx.Client) -> None:

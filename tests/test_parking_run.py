@@ -6,21 +6,15 @@ and discarding the first lets the second through. HTTP only, besides writing the
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
-import httpx
-from helpers import free_port, wait_for
+from helpers import duban_run, wait_for
 
 from shared.contracts import topic_for
 from shared.contracts.intake import TaskDefinedV1
 from shared.messaging.memory import MemoryBus
 
-REPO = Path(__file__).resolve().parent.parent
 ADMIN = "parking-admin-token-0123456789"
 OPERATOR = "parking-operator-token-0123456789"
 NOTICE = {
@@ -36,69 +30,50 @@ NOTICE = {
 def test_a_poison_event_is_parked_in_the_running_system_and_released_by_an_operator(
     tmp_path: Path,
 ) -> None:
-    data_dir, port = tmp_path / "var", free_port()
-    env = {
-        **os.environ,
-        "DUBAN_DATA_DIR": str(data_dir),
-        "DUBAN_TASKS_ADMIN_TOKEN": ADMIN,
-        "DUBAN_OPERATOR_TOKEN": OPERATOR,
-        "DUBAN_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "duban", "run", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    data_dir = tmp_path / "var"
     admin = {"Authorization": f"Bearer {ADMIN}"}
     operator = {"Authorization": f"Bearer {OPERATOR}"}
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            wait_for(lambda: http.get("/tasks/healthz").status_code == 200, "duban run")
-            poison, follower = _publish_poison(data_dir)
+    tokens = {"DUBAN_TASKS_ADMIN_TOKEN": ADMIN, "DUBAN_OPERATOR_TOKEN": OPERATOR}
+    with duban_run(data_dir, **tokens) as http:
+        poison, follower = _publish_poison(data_dir)
 
-            document = http.post("/intake/documents", json=NOTICE).json()
-            published = http.post(f"/intake/documents/{document['id']}/publish")
-            assert published.status_code == 200, published.text
+        document = http.post("/intake/documents", json=NOTICE).json()
+        published = http.post(f"/intake/documents/{document['id']}/publish")
+        assert published.status_code == 200, published.text
 
-            def registered() -> list[dict]:
-                listed = http.get("/tasks/tasks", headers=admin, params={"government": "default"})
-                return [t for t in listed.json() if t["document_id"] == document["id"]]
+        def registered() -> list[dict]:
+            listed = http.get("/tasks/tasks", headers=admin, params={"government": "default"})
+            return [t for t in listed.json() if t["document_id"] == document["id"]]
 
-            tasks = wait_for(lambda: len(registered()) == 2 and registered(), "the notice's tasks")
-            assert {t["number"] for t in tasks} == {"1", "2"}
+        tasks = wait_for(lambda: len(registered()) == 2 and registered(), "the notice's tasks")
+        assert {t["number"] for t in tasks} == {"1", "2"}
 
-            assert http.get("/tasks/ops/parked").status_code == 401
-            parked = wait_for(
-                lambda: (
-                    len(http.get("/tasks/ops/parked", headers=operator).json()) == 2
-                    and http.get("/tasks/ops/parked", headers=operator).json()
-                ),
-                "both events parked",
-            )
-            assert [(p["event_id"], p["reason"]) for p in parked] == [
-                (poison, "failed"),
-                (follower, "waiting"),
-            ]
-            assert "不符合契约" in parked[0]["error"]
-            shown = http.get(f"/tasks/ops/parked/{poison}", headers=operator).json()
-            assert shown["payload"]["data"]["task_id"] == "POISON-1"
-            metrics = http.get("/tasks/metrics").text
-            assert 'duban_events_parked_total{reason="failed",service="tasks"' in metrics
+        assert http.get("/tasks/ops/parked").status_code == 401
+        parked = wait_for(
+            lambda: (
+                len(http.get("/tasks/ops/parked", headers=operator).json()) == 2
+                and http.get("/tasks/ops/parked", headers=operator).json()
+            ),
+            "both events parked",
+        )
+        assert [(p["event_id"], p["reason"]) for p in parked] == [
+            (poison, "failed"),
+            (follower, "waiting"),
+        ]
+        assert "不符合契约" in parked[0]["error"]
+        shown = http.get(f"/tasks/ops/parked/{poison}", headers=operator).json()
+        assert shown["payload"]["data"]["task_id"] == "POISON-1"
+        metrics = http.get("/tasks/metrics").text
+        assert 'duban_events_parked_total{reason="failed",service="tasks"' in metrics
 
-            refused = http.post(f"/tasks/ops/parked/{follower}/retry", headers=operator)
-            assert refused.status_code == 409 and "排在" in refused.json()["detail"]
-            released = http.post(f"/tasks/ops/parked/{poison}/discard", headers=operator)
-            assert released.status_code == 200, released.text
-            assert released.json() == [{"event_id": follower, "handled": True, "error": None}]
-            task = http.get("/tasks/tasks/POISON-1", headers=admin)
-            assert task.status_code == 200 and task.json()["text"] == "排在坏事件之后的定义。"
-            assert http.get("/tasks/ops/parked", headers=operator).json() == []
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output.decode(errors="replace")
+        refused = http.post(f"/tasks/ops/parked/{follower}/retry", headers=operator)
+        assert refused.status_code == 409 and "排在" in refused.json()["detail"]
+        released = http.post(f"/tasks/ops/parked/{poison}/discard", headers=operator)
+        assert released.status_code == 200, released.text
+        assert released.json() == [{"event_id": follower, "handled": True, "error": None}]
+        task = http.get("/tasks/tasks/POISON-1", headers=admin)
+        assert task.status_code == 200 and task.json()["text"] == "排在坏事件之后的定义。"
+        assert http.get("/tasks/ops/parked", headers=operator).json() == []
 
 
 def _publish_poison(data_dir: Path) -> tuple[str, str]:

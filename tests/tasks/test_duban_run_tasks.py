@@ -6,17 +6,12 @@ the bureau closes the task and its colour clears."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
-from helpers import free_port, wait_for
+from helpers import duban_run, wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 ADMIN = "e2e-admin-token-0123456789"
 NOTICE = {
     "title": "甲县2022年重点工作任务分解",
@@ -41,30 +36,8 @@ DIRECTORY = (
 
 
 def test_the_tasks_service_through_duban_run(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DUBAN_DATA_DIR": str(tmp_path / "var"),
-        "DUBAN_TASKS_ADMIN_TOKEN": ADMIN,
-        "DUBAN_LOG_LEVEL": "warning",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "duban", "run", "--port", str(port)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    admin = {"Authorization": f"Bearer {ADMIN}"}
-    try:
-        wait_for(lambda: httpx.get(f"{base}/tasks/healthz").status_code == 200, "duban run")
-        with httpx.Client(base_url=base, timeout=10) as http:
-            _walk(http, admin)
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output.decode(errors="replace")
+    with duban_run(tmp_path / "var", DUBAN_TASKS_ADMIN_TOKEN=ADMIN) as http:
+        _walk(http, {"Authorization": f"Bearer {ADMIN}"})
 
 
 def _walk(http: httpx.Client, admin: dict[str, str]) -> None:
