@@ -91,13 +91,19 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
     same operations as each service's operator API, straight on its database."""
     import json
 
+    from sqlalchemy import inspect
+
     from shared import parked
     from shared.messaging.inbox import ParkedError
+    from shared.messaging.tables import PARKED
 
     runtime = Runtime(settings, specs(*([args.service] if args.service else [])))
     try:
         for service in runtime.services.values():
             sessions = service.sessions
+            if not inspect(service.engine).has_table(PARKED.name):
+                print(f"{service.name}：数据库尚未迁移，先运行 duban migrate", file=sys.stderr)
+                continue
             if args.action == "parked":
                 for row in parked.listed(sessions, args.all):
                     print(json.dumps({"service": service.name, **row}, ensure_ascii=False))

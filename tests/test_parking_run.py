@@ -6,14 +6,21 @@ and discarding the first lets the second through. HTTP only, besides writing the
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
-from helpers import duban_run, wait_for
+from helpers import as_records, duban_run, wait_for
 
+from duban.services import load_spec
+from shared.config import Settings
 from shared.contracts import topic_for
 from shared.contracts.intake import TaskDefinedV1
 from shared.messaging.memory import MemoryBus
+from shared.service import ServiceRuntime
 
 ADMIN = "parking-admin-token-0123456789"
 OPERATOR = "parking-operator-token-0123456789"
@@ -90,3 +97,41 @@ def _publish_poison(data_dir: Path) -> tuple[str, str]:
     finally:
         bus.close()
     return str(bad.id), str(good.id)
+
+
+def test_the_on_call_lists_shows_and_discards_parked_events_with_duban_events(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path / "var")
+    settings.data_dir.mkdir()
+    tasks = ServiceRuntime(load_spec("tasks"), settings, None)  # type: ignore[arg-type]
+    tasks.migrate()
+    good = TaskDefinedV1(task_id="T-9", document_id="D", number="9", text="定义。").envelope()
+    bad = good.model_copy(update={"id": uuid.uuid4(), "data": {"task_id": "T-9"}})
+    tasks.subscriber(as_records(bad, good))
+    tasks.dispose()
+
+    def duban(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "DUBAN_DATA_DIR": str(settings.data_dir)}
+        command = [sys.executable, "-m", "duban", "events", *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    listed = duban("parked")
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(r["service"], r["event_id"], r["reason"]) for r in rows] == [
+        ("tasks", str(bad.id), "failed"),
+        ("tasks", str(good.id), "waiting"),
+    ]
+    shown = duban("show", str(bad.id))
+    assert json.loads(shown.stdout)["payload"]["data"] == {"task_id": "T-9"}
+    refused = duban("retry", str(good.id), "--service", "tasks")
+    assert refused.returncode == 1 and "排在" in refused.stderr
+    discarded = duban("discard", str(bad.id), "--by", "值班员张三")
+    assert discarded.returncode == 0, discarded.stderr
+    assert json.loads(discarded.stdout) == [
+        {"event_id": str(good.id), "handled": True, "error": None}
+    ]
+    assert duban("parked").stdout == ""
+    assert '"discarded_by": "值班员张三"' in duban("parked", "--all").stdout
+    assert duban("show", "no-such-event").returncode == 1
