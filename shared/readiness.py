@@ -24,6 +24,10 @@ TTL_S = 2.0
 OK = "正常"
 
 
+class NotReady(Exception):
+    """A probe's own account of what is wrong, in Chinese: shown as it is."""
+
+
 @dataclass(frozen=True)
 class Check:
     """One part the service needs. ``probe`` returns when the part works and raises when
@@ -115,6 +119,9 @@ class Readiness:
             if not run.done.wait(max(0.0, run.started + self._timeout - time.monotonic())):
                 log.warning("%s did not answer within %g s", check.name, self._timeout)
                 checks[check.name] = f"{check.label}无应答（超过 {self._timeout:g} 秒）"
+            elif isinstance(run.error, NotReady):
+                log.warning("%s is not ready: %s", check.name, run.error)
+                checks[check.name] = str(run.error)
             elif run.error is not None:
                 log.warning("%s is down: %r", check.name, run.error)
                 checks[check.name] = f"{check.label}不可用（{type(run.error).__name__}）"

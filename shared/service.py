@@ -28,7 +28,7 @@ from shared.messaging.bus import Bus, BusConsumer
 from shared.messaging.inbox import BatchEventHandler, EventHandler, Subscriber
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import upgrade
-from shared.readiness import Check, Readiness, Report
+from shared.readiness import Check, NotReady, Readiness, Report
 
 log = logging.getLogger(__name__)
 
@@ -144,15 +144,11 @@ class ServiceRuntime:
         return checks
 
     def _check_consuming(self) -> None:
-        """The bus consumer runs. A consumer that can tell whether it is consuming has
-        ``is_consuming() -> bool`` (optional: not part of ``BusConsumer``); one that cannot
-        is taken at its word that it was started."""
+        """The bus consumer takes its records (see ``BusConsumer.health``)."""
         consumer = self._consumer
-        if consumer is None:
-            raise RuntimeError(f"{self.name}: the consumer is not running")
-        is_consuming = getattr(consumer, "is_consuming", None)
-        if is_consuming is not None and not is_consuming():
-            raise RuntimeError(f"{self.name}: the consumer is not consuming")
+        reason = "事件消费未启动" if consumer is None else consumer.health()
+        if reason is not None:
+            raise NotReady(reason)
 
     def dispose(self) -> None:
         self.engine.dispose()

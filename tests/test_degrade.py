@@ -317,11 +317,11 @@ def test_a_hung_database_fails_a_connect_within_seconds(hung_port: int) -> None:
 
 
 def test_readyz_names_a_consumer_that_does_not_consume(embedded_settings: Settings) -> None:
-    """The hook for a consumer health check: a consumer with ``is_consuming()``."""
+    """A consumer that says it is not consuming makes the service not ready, and says why."""
 
     class Stalled:
-        def is_consuming(self) -> bool:
-            return False
+        def health(self) -> str | None:
+            return "消费组 g 有分区无人消费，正在重新加入"
 
     spec = failing_spec("consuming", {"document.published": lambda _s, _e: None})
     runtime = ServiceRuntime(spec, embedded_settings, create_bus(embedded_settings))
@@ -329,7 +329,7 @@ def test_readyz_names_a_consumer_that_does_not_consume(embedded_settings: Settin
     with TestClient(create_service_app(runtime)) as client:
         answer = client.get("/readyz")
     assert answer.status_code == 503
-    assert answer.json()["checks"]["consumer"] == "事件消费不可用（RuntimeError）"
+    assert answer.json()["checks"]["consumer"] == "消费组 g 有分区无人消费，正在重新加入"
     runtime.dispose()
 
 
@@ -392,7 +392,8 @@ def test_a_commit_wakes_the_relay_out_of_its_back_off(
     wait_until(lambda: bus.attempts == 1, 5, "the first, failing attempt")
     bus.down.clear()  # the broker is back; the relay sleeps a 20 s back-off …
     time.sleep(0.5)
-    assert bus.attempts == 1 and bus.published == []
+    # (a wake from d1's own commit may land during the first attempt and buy one more)
+    assert bus.attempts <= 2 and bus.published == []
     began = time.monotonic()
     commit("d2")  # … until a commit wakes it
     wait_until(lambda: bus.published == ["d1", "d2"], 5, "both events")

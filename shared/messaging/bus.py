@@ -58,6 +58,9 @@ class BusConsumer(Protocol):
     def assigned_partitions(self) -> set[tuple[str, int]]:
         """The (topic, partition) pairs this member owns now."""
 
+    def health(self) -> str | None:
+        """None while this member consumes; otherwise why not, in Chinese (for /readyz)."""
+
 
 class Bus(Protocol):
     def ensure_topics(self, topics: Sequence[str]) -> None: ...

@@ -39,6 +39,10 @@ class ConsumerThread:
         self._stopping.set()
         self._join()
 
+    def health(self) -> str | None:
+        """A member whose thread runs consumes (a bus that can tell more says more)."""
+        return None if self._thread.is_alive() else "事件消费线程未运行"
+
     def _join(self) -> None:
         # kill() may come from the handler itself, i.e. from this very thread.
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
