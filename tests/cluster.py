@@ -511,19 +511,19 @@ def wait_for_relay(url: str, service: str, timeout: float = 10.0) -> bool:
 
 
 def kill_between_send_and_mark(
-    duban: Duban, url: str, bootstrap: str, topic: str, service: str, timeout: float
+    duban: Duban, url: str, topic_count: TopicCounter, before: int, service: str, timeout: float
 ) -> str:
     """kill -9 the service when the broker has its relay's batch and the outbox rows are
     not yet marked published: the moment a crash makes a relay publish twice.
 
     Seen in flight, the process is stopped (SIGSTOP) and let on in 5 ms steps until its
     records are on the topic (then killed there) or its relay has marked them (killed just
-    after: too late for the window). Says which it was."""
-    topic_count = TopicCounter(bootstrap, topic)
+    after: too late for the window). Says which it was. ``topic_count`` is made, and the
+    topic counted (``before``), before the action that sets the relay off: connecting to
+    Kafka takes longer than a relay."""
     engine = create_engine(url, poolclass=NullPool)
     pid = duban.services[service].process.pid  # type: ignore[union-attr]
     try:
-        before = topic_count.count()
         if not wait_for_relay(url, service, timeout):
             duban.kill(service)
             return "relay not seen"
@@ -547,7 +547,6 @@ def kill_between_send_and_mark(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGCONT)  # dead already, normally
         engine.dispose()
-        topic_count.close()
 
 
 # -- the infrastructure under fault ---------------------------------------------------------

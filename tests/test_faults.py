@@ -34,6 +34,7 @@ from cluster import (
     Ledger,
     Report,
     Reporting,
+    TopicCounter,
     broker_paused,
     count_notice,
     find_initdb,
@@ -277,12 +278,16 @@ def _kill_when_relaying(system: System, service: str, timeout: float) -> Future[
     they are not marked published (or after ``timeout`` anyway), then restart it. The
     future tells what the kill caught."""
 
-    topic = topic_for(service, system.prefix)
+    counter = TopicCounter(system.bootstrap, topic_for(service, system.prefix))
+    before = counter.count()
 
     def watch() -> str:
-        how = kill_between_send_and_mark(
-            system.duban, system.url, system.bootstrap, topic, service, timeout
-        )
+        try:
+            how = kill_between_send_and_mark(
+                system.duban, system.url, counter, before, service, timeout
+            )
+        finally:
+            counter.close()
         system.duban.restart(service)
         return how
 
