@@ -227,6 +227,7 @@ class Reporting:
 
     url: Callable[[], str]
     token: str
+    pace_s: float = 0.0  # between two reports of a thread: reporting spread over time
     results: dict[str, Sent] = field(default_factory=dict)
     sent: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -253,6 +254,7 @@ class Reporting:
                 with self._lock:
                     self.results[report.key] = outcome
                     self.sent += 1
+                time.sleep(self.pace_s)
 
     def summary(self) -> dict[str, int]:
         statuses = Counter(str(s.status) for s in self.results.values())
@@ -510,43 +512,61 @@ def wait_for_relay(url: str, service: str, timeout: float = 10.0) -> bool:
     return False
 
 
-def kill_between_send_and_mark(
-    duban: Duban, url: str, topic_count: TopicCounter, before: int, service: str, timeout: float
-) -> str:
-    """kill -9 the service when the broker has its relay's batch and the outbox rows are
-    not yet marked published: the moment a crash makes a relay publish twice.
+class RelayWatch:
+    """Catches a service's relay between sending a batch to Kafka and marking its rows, and
+    kills the service there: the moment a crash makes a relay publish twice.
 
-    Seen in flight, the process is stopped (SIGSTOP) and let on in 5 ms steps until its
-    records are on the topic (then killed there) or its relay has marked them (killed just
-    after: too late for the window). Says which it was. ``topic_count`` is made, and the
-    topic counted (``before``), before the action that sets the relay off: connecting to
-    Kafka takes longer than a relay."""
-    engine = create_engine(url, poolclass=NullPool)
-    pid = duban.services[service].process.pid  # type: ignore[union-attr]
-    try:
-        if not wait_for_relay(url, service, timeout):
-            duban.kill(service)
-            return "relay not seen"
-        os.killpg(pid, signal.SIGSTOP)
-        with engine.connect() as conn:
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if topic_count.count() > before:
-                    duban.kill(service)
-                    return "sent, not marked"
-                if not conn.execute(RELAY_IN_FLIGHT, {"app": f"duban-{service}"}).scalar_one():
-                    duban.kill(service)
-                    return "marked already"
-                conn.rollback()
-                os.killpg(pid, signal.SIGCONT)
-                time.sleep(0.005)
-                os.killpg(pid, signal.SIGSTOP)
-        duban.kill(service)
-        return "relay stuck"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGCONT)  # dead already, normally
-        engine.dispose()
+    Made (connected to Kafka, the baseline counted) before the action that sets the relay
+    off: connecting takes longer than a relay takes."""
+
+    def __init__(self, url: str, bootstrap: str, topic: str, service: str) -> None:
+        self.service = service
+        self._url = url
+        self._engine = create_engine(url, poolclass=NullPool)
+        self._topic = TopicCounter(bootstrap, topic)
+        self._baseline = self._surplus()
+
+    def _surplus(self) -> int:
+        """Records on the topic beyond the rows marked published: constant while all is
+        quiet (the duplicates of earlier crashes, records written by hand); more when the
+        broker has records of a batch its relay has not marked."""
+        with self._engine.connect() as conn:
+            marked = conn.execute(
+                text(f'SELECT count(*) FROM "{self.service}".outbox WHERE published_at IS NOT NULL')
+            ).scalar_one()
+        return self._topic.count() - marked
+
+    def kill_in_window(self, duban: Duban, timeout: float) -> str:
+        """Wait for the relay in flight (``wait_for_relay``), stop the process (SIGSTOP)
+        and let it on in 5 ms steps until the broker has some of the batch (kill -9 there)
+        or the relay has marked it (kill -9 just after: the window missed). Says which."""
+        pid = duban.services[self.service].process.pid  # type: ignore[union-attr]
+        try:
+            if not wait_for_relay(self._url, self.service, timeout):
+                duban.kill(self.service)
+                return "relay not seen"
+            os.killpg(pid, signal.SIGSTOP)
+            with self._engine.connect() as conn:
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    if self._surplus() > self._baseline:
+                        duban.kill(self.service)
+                        return "sent, not marked"
+                    app = {"app": f"duban-{self.service}"}
+                    if not conn.execute(RELAY_IN_FLIGHT, app).scalar_one():
+                        duban.kill(self.service)
+                        return "marked already"
+                    conn.rollback()
+                    os.killpg(pid, signal.SIGCONT)
+                    time.sleep(0.005)
+                    os.killpg(pid, signal.SIGSTOP)
+            duban.kill(self.service)
+            return "relay stuck"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGCONT)  # dead already, normally
+            self._engine.dispose()
+            self._topic.close()
 
 
 # -- the infrastructure under fault ---------------------------------------------------------
