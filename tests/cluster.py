@@ -292,7 +292,7 @@ class Counts:
     tasks: int
     assignments: int
     notices: int
-    task_ids: list[str]
+    task_ids: list[str] = field(repr=False)
 
     def as_dict(self) -> dict[str, int]:
         return {"tasks": self.tasks, "assignments": self.assignments, "notices": self.notices}
@@ -539,7 +539,7 @@ class RelayWatch:
     def kill_in_window(self, duban: Duban, timeout: float) -> str:
         """Wait for the relay in flight (``wait_for_relay``), stop the process (SIGSTOP)
         and let it on in 5 ms steps until the broker has some of the batch (kill -9 there)
-        or the relay has marked it (kill -9 just after: the window missed). Says which."""
+        or the relay has gone on to mark it (kill -9 then: the window missed). Says which."""
         pid = duban.services[self.service].process.pid  # type: ignore[union-attr]
         try:
             if not wait_for_relay(self._url, self.service, timeout):
@@ -555,7 +555,7 @@ class RelayWatch:
                     app = {"app": f"duban-{self.service}"}
                     if not conn.execute(RELAY_IN_FLIGHT, app).scalar_one():
                         duban.kill(self.service)
-                        return "marked already"
+                        return "window missed"
                     conn.rollback()
                     os.killpg(pid, signal.SIGCONT)
                     time.sleep(0.005)
