@@ -1,5 +1,5 @@
 """The fault scenarios of tests/test_faults.py, run longer than CI can afford: repeated
-kill -9 rounds, the broker paused past the consumers' session timeout (35 s > 30 s, so
+kill -9 rounds, the broker paused past the consumers' session timeout (35 s > 10 s, so
 the groups rebalance and the producers' requests time out) and PostgreSQL stopped for
 30 s (past the consumers' longest back-off). The same assertions hold: exact counts of
 tasks, assignments, notices and reports, and every outbox matched against the inboxes by

@@ -67,7 +67,7 @@ SUMMARY = os.environ.get("DUBAN_FAULT_SUMMARY")
 ADMIN = "faults-admin-token-0123456789"
 OPERATOR = "faults-operator-token-0123456789"
 UNITS = ("县发展改革局", "县财政局")  # every task: lead unit, responsible unit
-# A killed consumer stays a member of its group until its session times out (30 s, see
+# A killed consumer stays a member of its group until its session times out (10 s, see
 # shared/messaging/kafka.py); the restarted one gets its partitions only then. A consumer
 # backing off after the database was away waits up to 30 s more. Hence the long settling.
 SETTLE_S = 150.0
