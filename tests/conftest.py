@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import BUS_PARTITIONS
+from helpers import BUS_PARTITIONS, IN_CI
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared.config import Settings
 from shared.messaging.bus import Bus
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
 REPO = Path(__file__).resolve().parent.parent
 
 

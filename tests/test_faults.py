@@ -47,8 +47,7 @@ from cluster import (
     settled_ledger,
     topic_records,
 )
-from conftest import IN_CI
-from helpers import wait_until
+from helpers import IN_CI, wait_until
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -301,29 +300,6 @@ def test_the_ledger_finds_what_is_lost_unpublished_or_foreign() -> None:
         "notify: 1 events never consumed, e.g. r2",
         "notify: 1 inbox ids no outbox wrote",
     ]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: services/tasks/reminders/jobs.py adds the scan with "
-    "next_run_time=None, which APScheduler takes as 'paused'",
-)
-def test_a_restarted_tasks_service_schedules_its_deadline_scan(tmp_path: Path) -> None:
-    """Found while counting notices: a tasks service that starts (after a crash, or at
-    all) must have its deadline scan scheduled, or no reminder is ever owed. It is added
-    paused, so neither `duban run` nor `duban serve tasks` ever scans."""
-    from duban.services import specs
-    from shared.config import Settings
-    from shared.runtime import Runtime
-
-    runtime = Runtime(Settings(data_dir=tmp_path), specs("tasks"))
-    try:
-        runtime._schedule_jobs()
-        runtime.scheduler.start()
-        scan = runtime.scheduler.get_job("tasks.scan_deadlines")
-        assert scan is not None and scan.next_run_time is not None, "the scan is paused"
-    finally:
-        runtime.stop()
 
 
 # -- 1. kill -9 intake right after a publish -----------------------------------------------

@@ -39,11 +39,14 @@ def scan_deadlines(service: ServiceRuntime) -> None:
 
 
 # Every ten minutes: reminders go out the morning they fall due (notify keeps quiet at night),
-# and a replica that took over the lease catches up within minutes.
+# and a replica that took over the lease catches up within minutes. Once soon after start as
+# well: a service that was down catches up at once. (It was added with next_run_time=None,
+# which APScheduler 3 takes as "paused": no scan ever ran outside the tests.)
 JOBS = [
     Job(
         "scan_deadlines",
         scan_deadlines,
-        {"trigger": "interval", "minutes": 10, "next_run_time": None},
+        {"trigger": "interval", "minutes": 10},
+        run_at_start=True,
     )
 ]
