@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     operator_token: SecretStr | None = Field(
         None, description="bearer token of the operator API (/ops/…); unset = that API is off"
     )
+    metrics_public: bool = Field(
+        False, description="/metrics without the operator token (a scrape-only network)"
+    )
 
     def service_database_url(self, service: str) -> str:
         """A per-service override wins, then the shared PostgreSQL URL, then a SQLite file."""

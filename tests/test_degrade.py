@@ -537,12 +537,9 @@ def test_postgresql_stopped_every_request_gets_503_and_all_recovers_by_itself(
     }
     ports = {"intake": free_port(), "tasks": free_port()}
     processes = {name: serve(name, port, env) for name, port in ports.items()}
-    intake = httpx.Client(base_url=f"http://127.0.0.1:{ports['intake']}", timeout=10)
-    tasks = httpx.Client(
-        base_url=f"http://127.0.0.1:{ports['tasks']}",
-        timeout=10,
-        headers={"Authorization": f"Bearer {ADMIN}"},
-    )
+    admin = {"Authorization": f"Bearer {ADMIN}"}
+    intake = httpx.Client(base_url=f"http://127.0.0.1:{ports['intake']}", timeout=10, headers=admin)
+    tasks = httpx.Client(base_url=f"http://127.0.0.1:{ports['tasks']}", timeout=10, headers=admin)
     try:
         for client in (intake, tasks):
             wait_until(lambda c=client: _answers(c, "/readyz", 200), 60, "the services")

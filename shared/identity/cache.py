@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from time import monotonic
 
-from services.tasks.access.principal import Principal
+from shared.identity.principal import Principal
 
 
 class PrincipalCache:
