@@ -124,3 +124,19 @@ def revoke(session: Session, principal: Principal, token_id: int) -> ApiToken:
         after={"revoked_at": row.revoked_at.isoformat()},
     )
     return row
+
+
+def announce_all(session: Session) -> int:
+    """Every token announced again, a revoked one issued then revoked (one key, so in that
+    order): for a service whose copy was made after the topic's history was purged. The
+    copies' handlers are idempotent, so a service that has them all changes nothing."""
+    count = 0
+    for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        add_event(session, issued_event(row))
+        if row.revoked_at is not None:
+            revoked = TokenRevokedV1(
+                token_id=row.id, token_hash=row.token_hash, revoked_at=row.revoked_at
+            )
+            add_event(session, revoked)
+        count += 1
+    return count
