@@ -41,12 +41,14 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from services.tasks.access.models import ApiToken  # noqa: E402
-from services.tasks.access.tokens import hash_token  # noqa: E402
+from services.tasks.access.tokens import issued_event  # noqa: E402
 from services.tasks.lifecycle.models import Assignment, Task  # noqa: E402
 from services.tasks.progress.models import ProgressReport  # noqa: E402
 from services.tasks.registration.models import Document, ReportingRound  # noqa: E402
 from services.tasks.spec import SPEC  # noqa: E402
 from shared.config import Settings  # noqa: E402
+from shared.identity.credentials import on_token_issued  # noqa: E402
+from shared.identity.verify import hash_token  # noqa: E402
 from shared.service import ServiceRuntime  # noqa: E402
 
 TASKS, UNITS, GOV = 1000, 100, "bench"
@@ -109,16 +111,17 @@ def seed(settings: Settings) -> ServiceRuntime:
                 )
             )
         for u in range(UNITS):
-            session.add(
-                ApiToken(
-                    token_hash=hash_token(f"bench-unit-{u}"),
-                    name=f"unit-{u}",
-                    role="unit",
-                    government_id=GOV,
-                    unit=f"bench-unit-{u}",
-                    created_at=now,
-                )
+            token = ApiToken(
+                token_hash=hash_token(f"bench-unit-{u}"),
+                name=f"unit-{u}",
+                role="unit",
+                government_id=GOV,
+                unit=f"bench-unit-{u}",
+                created_at=now,
             )
+            session.add(token)
+            session.flush()
+            on_token_issued(session, issued_event(token))  # the copy requests are verified from
     return service
 
 

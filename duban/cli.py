@@ -11,6 +11,7 @@ from pathlib import Path
 
 from duban.services import SERVICE_NAMES, specs
 from shared.config import Settings
+from shared.identity.verify import identity_settings, new_token
 from shared.runtime import Runtime
 from shared.service import ServiceSpec
 
@@ -28,11 +29,31 @@ def _serve(runtime: Runtime, settings: Settings, port: int | None) -> None:
     )
 
 
+def _run_admin_token(data_dir: Path) -> None:
+    """`duban run` is usable at once, though every door is locked: without a configured
+    bootstrap admin token it makes one, keeps it in ``<data dir>/admin-token`` (readable by
+    its owner only) and says where. `duban serve`, a deployment, is always given its own."""
+    if identity_settings().admin_token is not None:
+        return
+    path = data_dir / "admin-token"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(new_token() + "\n")
+    os.environ["DUBAN_ADMIN_TOKEN"] = path.read_text().strip()
+    identity_settings.cache_clear()
+    logging.getLogger("duban").warning("bootstrap admin token (管理员令牌): see %s", path.resolve())
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.port is not None:
         settings.port = args.port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("duban").info("data directory: %s", settings.data_dir.resolve())
+    _run_admin_token(settings.data_dir)
     _serve(Runtime(settings, specs()), settings, args.port)
     return 0
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     operator_token: SecretStr | None = Field(
         None, description="bearer token of the operator API (/ops/…); unset = that API is off"
     )
+    metrics_public: bool = Field(
+        False, description="/metrics without the operator token (a scrape-only network)"
+    )
+
+    @field_validator("operator_token", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: object) -> object:
+        """``DUBAN_OPERATOR_TOKEN=`` (compose passes an unset variable so) is no token, not
+        an empty one that an empty ``Bearer`` header would match."""
+        return None if value == "" else value
 
     def service_database_url(self, service: str) -> str:
         """A per-service override wins, then the shared PostgreSQL URL, then a SQLite file."""

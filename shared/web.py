@@ -1,5 +1,9 @@
 """The FastAPI app of one service: its routers plus /healthz, /readyz and /metrics.
 
+Every route but /healthz and /readyz asks for a credential: the service's routes a token
+(``shared.identity``), /metrics and /ops/… the operator token (``DUBAN_OPERATOR_TOKEN``),
+unless ``DUBAN_METRICS_PUBLIC`` leaves /metrics open to whoever can reach the port.
+
 Routes get the service's session factory through ``SessionsDep`` and open their own
 transaction (``with sessions.begin()``): whoever calls the logic owns the transaction.
 
@@ -27,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import operations
 from shared.db import Outage, outage_of
+from shared.identity.principal import Forbidden, Unauthorized
 from shared.service import ServiceRuntime
 from shared.validation import on_validation_error
 
@@ -130,7 +135,25 @@ def outage_first(handler: Callable[..., Any]) -> Callable[..., Any]:
     return handle
 
 
-def metrics() -> Response:
+async def on_unauthorized(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc)}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def on_forbidden(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+async def metrics_reader(request: Request) -> None:
+    """The operator token, unless the deployment leaves /metrics open (its port reachable
+    only from the monitoring network, say)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    if not runtime.settings.metrics_public:
+        await operations.operator(request)
+
+
+def metrics(_: Annotated[None, Depends(metrics_reader)]) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -143,10 +166,12 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.add_middleware(ErrorsAsJson)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, outage_first(http_exception_handler))
+    app.add_exception_handler(Unauthorized, outage_first(on_unauthorized))
+    app.add_exception_handler(Forbidden, outage_first(on_forbidden))
     for exception, handler in spec.exception_handlers.items():
         app.add_exception_handler(exception, outage_first(handler))
     app.add_api_route("/healthz", healthz, tags=["运维"], summary="存活检查")
     app.add_api_route("/readyz", readyz, tags=["运维"], summary="就绪检查：数据库与消息总线")
-    app.add_api_route("/metrics", metrics, tags=["运维"], summary="Prometheus 指标")
+    app.add_api_route("/metrics", metrics, tags=["运维"], summary="Prometheus 指标（运维令牌）")
     app.include_router(operations.router)
     return app

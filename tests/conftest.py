@@ -109,12 +109,12 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 @pytest.fixture
 def admin_headers(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The tasks service's bootstrap admin token, set for this test only."""
-    from services.tasks.settings import tasks_settings
+    from shared.identity.verify import identity_settings
 
     monkeypatch.setenv("DUBAN_TASKS_ADMIN_TOKEN", ADMIN_TOKEN)
-    tasks_settings.cache_clear()
+    identity_settings.cache_clear()
     yield {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    tasks_settings.cache_clear()
+    identity_settings.cache_clear()
 
 
 @pytest.fixture(params=["memory", "kafka"])

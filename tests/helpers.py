@@ -86,13 +86,23 @@ def wait_for(check: Callable[[], Any], what: str, limit_s: float = 30.0) -> Any:
 REPO = Path(__file__).resolve().parent.parent
 
 
+RUN_ADMIN = "run-admin-token-0123456789"  # duban_run's bootstrap admin token, unless given
+
+
 @contextmanager
 def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
     """`duban run` in a subprocess on a free port, as a user starts it (``env``: its
     DUBAN_* settings), with an HTTP client on it once it answers; stopped with Ctrl-C after,
-    and it must then exit cleanly."""
+    and it must then exit cleanly. The client sends the bootstrap admin token (``env``'s, or
+    ``RUN_ADMIN``), as deployment automation does; a request may send another."""
     port = free_port()
-    settings = {"DUBAN_DATA_DIR": str(data_dir), "DUBAN_LOG_LEVEL": "warning", **env}
+    admin = env.get("DUBAN_ADMIN_TOKEN") or env.get("DUBAN_TASKS_ADMIN_TOKEN") or RUN_ADMIN
+    settings = {
+        "DUBAN_DATA_DIR": str(data_dir),
+        "DUBAN_LOG_LEVEL": "warning",
+        "DUBAN_ADMIN_TOKEN": admin,
+        **env,
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "duban", "run", "--port", str(port)],
         cwd=REPO,
@@ -101,7 +111,8 @@ def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
         stderr=subprocess.STDOUT,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        base_url, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {admin}"}
+        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as http:
             wait_for(lambda: http.get("/tasks/healthz").status_code == 200, "duban run")
             yield http
     finally:

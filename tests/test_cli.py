@@ -90,12 +90,16 @@ def test_duban_serve_runs_one_service_on_postgresql_and_kafka(
         "DUBAN_DATABASE_URL": url.render_as_string(hide_password=False),
         "DUBAN_KAFKA_BOOTSTRAP": production_settings.kafka_bootstrap,
         "DUBAN_TOPIC_PREFIX": production_settings.topic_prefix,
+        "DUBAN_OPERATOR_TOKEN": "cli-operator-token",
     }
     process = start(["serve", "tasks", "--port", str(port)], env)
     try:
         wait_healthy(port, ["/healthz", "/readyz"], 60.0)
         assert httpx.get(f"http://127.0.0.1:{port}/tasks").status_code == 401
-        assert "duban_events_published_total" in httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        metrics = f"http://127.0.0.1:{port}/metrics"
+        assert httpx.get(metrics).status_code == 401, "for operators only"
+        operator = {"Authorization": "Bearer cli-operator-token"}
+        assert "duban_events_published_total" in httpx.get(metrics, headers=operator).text
     finally:
         output = stop(process)
     assert process.returncode == 0, output

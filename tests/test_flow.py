@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from helpers import wait_until
+from pydantic import SecretStr
 
 from duban.services import specs
 from shared.config import Settings
 from shared.runtime import Runtime
 
+OPERATOR = "flow-operator-token"
 NOTICE = {
     "title": "关于印发青川县2026年政府工作报告重点工作任务分解的通知",
     "doc_number": "青政〔2026〕3号",
@@ -39,8 +41,9 @@ NOTICE = {
 def test_an_event_crosses_all_four_services(
     settings: Settings, admin_headers: dict[str, str]
 ) -> None:
-    runtime = Runtime(settings, specs())
-    with TestClient(runtime.create_app()) as client:
+    operator = {"Authorization": f"Bearer {OPERATOR}"}
+    runtime = Runtime(settings.model_copy(update={"operator_token": SecretStr(OPERATOR)}), specs())
+    with TestClient(runtime.create_app(), headers=admin_headers) as client:
         created = client.post("/intake/documents", json=NOTICE)
         assert created.status_code == 201, created.text
         document_id = created.json()["id"]
@@ -48,9 +51,7 @@ def test_an_event_crosses_all_four_services(
         assert published.json()["published_tasks"] == 2
 
         def tasks() -> list[dict]:
-            return client.get(
-                "/tasks/tasks", params={"document_id": document_id}, headers=admin_headers
-            ).json()
+            return client.get("/tasks/tasks", params={"document_id": document_id}).json()
 
         wait_until(lambda: len(tasks()) == 2, what="tasks to register both tasks")
         assert [t["number"] for t in tasks()] == ["（一）", "（二）"]
@@ -82,12 +83,16 @@ def test_an_event_crosses_all_four_services(
         assert again.json()["published_tasks"] == 0, "publishing twice publishes nothing new"
         for name in ("intake", "tasks", "notify", "reporting"):
             assert client.get(f"/{name}/readyz").json() == {"status": "ready"}
-        metrics = client.get("/tasks/metrics").text
+        assert client.get("/tasks/metrics").status_code == 401, "operators' only"
+        metrics = client.get("/tasks/metrics", headers=operator).text
         assert 'duban_events_handled_total{service="tasks",type="task.defined"}' in metrics
 
 
-def test_bad_drafts_get_a_clear_error_and_store_nothing(embedded_settings: Settings) -> None:
-    with TestClient(Runtime(embedded_settings, specs()).create_app()) as client:
+def test_bad_drafts_get_a_clear_error_and_store_nothing(
+    embedded_settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    app = Runtime(embedded_settings, specs()).create_app()
+    with TestClient(app, headers=admin_headers) as client:
         empty = client.post("/intake/documents", json={"title": "空通知", "tasks": []})
         assert empty.status_code == 422
         missing = client.post("/intake/documents/no-such-id/publish")

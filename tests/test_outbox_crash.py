@@ -36,9 +36,9 @@ draft = DocumentIn.model_validate({"title": "某县2026年重点工作任务分�
     {"number": "1", "text": "建成县城污水处理厂", "lead_units": ["县住建局"]},
     {"number": "2", "text": "新增就业3000人以上", "lead_units": ["县人社局"]}]})
 with intake.sessions.begin() as session:
-    document = create_document(session, draft)
+    document = create_document(session, draft, "督查室-测试")
     session.flush()
-    publish_document(session, document.id)
+    publish_document(session, document.id, "督查室-测试")
 print(document.id, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """

@@ -70,7 +70,7 @@ def test_a_poison_event_is_parked_in_the_running_system_and_released_by_an_opera
         assert "不符合契约" in parked[0]["error"]
         shown = http.get(f"/tasks/ops/parked/{poison}", headers=operator).json()
         assert shown["payload"]["data"]["task_id"] == "POISON-1"
-        metrics = http.get("/tasks/metrics").text
+        metrics = http.get("/tasks/metrics", headers=operator).text
         assert 'duban_events_parked_total{reason="failed",service="tasks"' in metrics
 
         refused = http.post(f"/tasks/ops/parked/{follower}/retry", headers=operator)

@@ -1,4 +1,9 @@
-"""Intake's HTTP API: upload or push a notice, review and correct its draft, publish it."""
+"""Intake's HTTP API: upload or push a notice, review and correct its draft, publish it.
+
+Only the bureau (a supervisor of the document's government, or the administrator) takes in,
+reads, corrects and publishes notices; an OA system (an integration token) pushes them, its
+signed webhook a second factor. Another government's document is not found (404): its
+existence is not revealed."""
 
 from __future__ import annotations
 
@@ -14,18 +19,40 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import UploadFile
 
 from services.intake import publishing, service, signing
+from services.intake.models import Document
 from services.intake.parsing import ParseError
 from services.intake.readers import ReadError
 from services.intake.schemas import DocumentOut, DocumentSummary, PublishOut, document_out
 from services.intake.service import DocumentIn, DraftTaskPatch, NotFound, OutOfBounds, Refused
 from services.intake.settings import IntakeSettings, intake_settings
 from shared.contracts import limits
+from shared.identity.principal import Forbidden, Principal, Role, require_role, scoped_government
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/documents", tags=["文件"])
 oa_router = APIRouter(prefix="/oa", tags=["OA 对接"])
 SettingsDep = Annotated[IntakeSettings, Depends(intake_settings)]
-Government = Annotated[str, Query(max_length=limits.GOVERNMENT_ID, description="政府（租户）标识")]
+Government = Annotated[
+    str | None,
+    Query(max_length=limits.GOVERNMENT_ID, description="政府（租户）标识；管理员之外只能是本政府"),
+]
+DEFAULT_GOVERNMENT = "default"  # the administrator's, when none is named (a single county)
+
+
+def government_for(principal: Principal, named: str | None) -> str:
+    """The government a notice is taken in for: the caller's own; the administrator's the
+    one named. Naming another government is refused, never silently replaced."""
+    return scoped_government(principal, named) or DEFAULT_GOVERNMENT
+
+
+async def bureau_member(principal: PrincipalDep) -> Principal:
+    """Notices are the bureau's: units, leaders and OA systems are refused here."""
+    require_role(principal, Role.SUPERVISOR)
+    return principal
+
+
+BureauDep = Annotated[Principal, Depends(bureau_member)]
 
 
 class TextIn(BaseModel):
@@ -54,12 +81,13 @@ def _ingest(
     source: str,
     max_bytes: int,
     government: str,
+    actor: str,
 ) -> tuple[str, bool]:
     for attempt in range(2):
         try:
             with sessions.begin() as session:
                 document, created = service.ingest(
-                    session, data, filename, source, max_bytes, government
+                    session, data, filename, source, max_bytes, government, actor
                 )
                 return document.id, created
         except IntegrityError:
@@ -76,10 +104,11 @@ async def _take_in(
     settings: IntakeSettings,
     response: Response,
     government: str,
+    actor: str,
 ) -> DocumentOut:
     try:
         document_id, created = await run_in_threadpool(
-            _ingest, sessions, data, filename, source, settings.max_upload_bytes, government
+            _ingest, sessions, data, filename, source, settings.max_upload_bytes, government, actor
         )
     except (ReadError, ParseError) as exc:
         raise _http_error(exc) from None
@@ -95,6 +124,13 @@ def _read_document(sessions: sessionmaker[Session], document_id: str) -> Documen
             raise _http_error(exc) from None
 
 
+def _check_visible(session: Session, principal: Principal, document_id: str) -> None:
+    """404 for a document of another government, as for one that does not exist."""
+    document = session.get(Document, document_id)
+    if document is None or not principal.sees_government(document.government_id):
+        raise _http_error(NotFound(f"找不到文件 {document_id}"))
+
+
 def _refuse_oversize(request: Request, settings: IntakeSettings) -> None:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > settings.max_upload_bytes + 65536:
@@ -102,16 +138,22 @@ def _refuse_oversize(request: Request, settings: IntakeSettings) -> None:
         raise HTTPException(413, {"code": "too_large", "message": message})
 
 
-@router.get("", summary="文件列表")
-def list_documents(sessions: SessionsDep) -> list[DocumentSummary]:
+@router.get("", summary="文件列表（本政府的；管理员可指定政府）")
+def list_documents(
+    principal: BureauDep, sessions: SessionsDep, government: Government = None
+) -> list[DocumentSummary]:
+    scope = scoped_government(principal, government)
     with sessions() as session:
-        return [DocumentSummary.model_validate(d) for d in service.list_documents(session)]
+        found = service.list_documents(session, scope)
+        return [DocumentSummary.model_validate(d) for d in found]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="按结构化数据新建文件草稿")
-def create_document(body: DocumentIn, sessions: SessionsDep) -> DocumentOut:
+def create_document(body: DocumentIn, principal: BureauDep, sessions: SessionsDep) -> DocumentOut:
+    if not principal.sees_government(body.government_id):
+        raise Forbidden("无权为其他政府新建文件")
     with sessions.begin() as session:
-        document = service.create_document(session, body)
+        document = service.create_document(session, body, principal.name)
         session.flush()
         return document_out(session, document.id)
 
@@ -124,11 +166,13 @@ def create_document(body: DocumentIn, sessions: SessionsDep) -> DocumentOut:
 )
 async def upload_document(
     request: Request,
+    principal: BureauDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     response: Response,
-    government: Government = "default",
+    government: Government = None,
 ) -> DocumentOut:
+    into = government_for(principal, government)
     _refuse_oversize(request, settings)
     form = await request.form()
     upload = form.get("file")
@@ -137,7 +181,7 @@ async def upload_document(
         raise HTTPException(422, {"code": "no_file", "message": message})
     data = await upload.read(settings.max_upload_bytes + 1)
     name = upload.filename or ""
-    return await _take_in(sessions, data, name, "upload", settings, response, government)
+    return await _take_in(sessions, data, name, "upload", settings, response, into, principal.name)
 
 
 @router.post(
@@ -148,26 +192,37 @@ async def upload_document(
 )
 async def paste_text(
     body: TextIn,
+    principal: BureauDep,
     sessions: SessionsDep,
     settings: SettingsDep,
     response: Response,
-    government: Government = "default",
+    government: Government = None,
 ) -> DocumentOut:
+    into = government_for(principal, government)
     data = body.text.encode("utf-8")
-    return await _take_in(sessions, data, body.filename, "text", settings, response, government)
+    return await _take_in(
+        sessions, data, body.filename, "text", settings, response, into, principal.name
+    )
 
 
 @router.get("/{document_id}", summary="查看文件及其任务草稿、警告和更正对比")
-def get_document(document_id: str, sessions: SessionsDep) -> DocumentOut:
+def get_document(document_id: str, principal: BureauDep, sessions: SessionsDep) -> DocumentOut:
+    with sessions() as session:
+        _check_visible(session, principal, document_id)
     return _read_document(sessions, document_id)
 
 
 @router.patch("/{document_id}/tasks/{position}", summary="修改草稿中的一项任务")
 def edit_task(
-    document_id: str, position: int, body: DraftTaskPatch, sessions: SessionsDep
+    document_id: str,
+    position: int,
+    body: DraftTaskPatch,
+    principal: BureauDep,
+    sessions: SessionsDep,
 ) -> DocumentOut:
     try:
         with sessions.begin() as session:
+            _check_visible(session, principal, document_id)
             service.edit_task(session, document_id, position, body)
     except (NotFound, Refused) as exc:
         raise _http_error(exc) from None
@@ -175,10 +230,11 @@ def edit_task(
 
 
 @router.post("/{document_id}/publish", summary="发布：每项任务发出 task.defined 事件")
-def publish_document(document_id: str, sessions: SessionsDep) -> PublishOut:
+def publish_document(document_id: str, principal: BureauDep, sessions: SessionsDep) -> PublishOut:
     try:
         with sessions.begin() as session:
-            count = publishing.publish_document(session, document_id)
+            _check_visible(session, principal, document_id)
+            count = publishing.publish_document(session, document_id, principal.name)
     except (NotFound, Refused) as exc:
         raise _http_error(exc) from None
     return PublishOut(document_id=document_id, published_tasks=count)
@@ -188,11 +244,18 @@ def publish_document(document_id: str, sessions: SessionsDep) -> PublishOut:
     "/documents",
     status_code=status.HTTP_201_CREATED,
     response_model=DocumentOut,
-    summary="OA 系统推送通知文件（原始字节，HMAC-SHA256 签名）",
+    summary="OA 系统推送通知文件（OA 令牌，且原始字节带 HMAC-SHA256 签名）",
 )
 async def oa_push(
-    request: Request, sessions: SessionsDep, settings: SettingsDep, response: Response
+    request: Request,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> Any:
+    require_role(principal, Role.INTEGRATION)
+    named = request.headers.get("x-duban-government")
+    into = government_for(principal, named[: limits.GOVERNMENT_ID] if named else None)
     secret = settings.oa_webhook_secret
     if secret is None:
         message = "未配置 OA 推送密钥（DUBAN_INTAKE_OA_WEBHOOK_SECRET），推送接口未启用。"
@@ -211,5 +274,4 @@ async def oa_push(
     except signing.BadSignature as exc:
         raise HTTPException(401, f"推送未通过验证：{exc}") from None
     filename = unquote(request.headers.get("x-duban-filename", ""))
-    government = request.headers.get("x-duban-government", "default")[: limits.GOVERNMENT_ID]
-    return await _take_in(sessions, body, filename, "oa", settings, response, government)
+    return await _take_in(sessions, body, filename, "oa", settings, response, into, principal.name)

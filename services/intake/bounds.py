@@ -24,6 +24,7 @@ LABELS = {
     "number": "序号",
     "path": "所属章节",
     "text": "任务内容",
+    "actor": "发布人",
     "leaders": "责任领导",
     "lead_units": "牵头单位",
     "responsible_units": "责任单位",

@@ -1,4 +1,4 @@
-"""Intake's event handlers: it follows the tasks service's unit directory."""
+"""Intake's event handlers: it follows the tasks service's unit directory and its tokens."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from services.intake.models import DirectoryUnit
 from shared.contracts import Event
 from shared.contracts.tasks import DirectoryUnitChangedV1
+from shared.identity import credentials
 from shared.messaging.inbox import EventHandler
 
 
@@ -23,4 +24,7 @@ def on_directory_unit_changed(session: Session, event: Event) -> None:
     row.kind, row.aliases, row.members = event.kind, event.aliases, event.members
 
 
-SUBSCRIPTIONS: dict[str, EventHandler] = {DirectoryUnitChangedV1.TYPE: on_directory_unit_changed}
+SUBSCRIPTIONS: dict[str, EventHandler] = {
+    DirectoryUnitChangedV1.TYPE: on_directory_unit_changed,
+    **credentials.SUBSCRIPTIONS,
+}

@@ -10,10 +10,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import limits
 from shared.db import new_metadata
+from shared.identity.credentials import add_credential_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 add_messaging_tables(metadata)
+add_credential_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -50,6 +52,8 @@ class Document(Base):
     supersedes_id: Mapped[str | None] = mapped_column(String(limits.UUID))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))  # a token's name
+    published_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
 
 
 class DraftTask(Base):

@@ -22,11 +22,13 @@ from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWith
 from shared.messaging.outbox import add_events
 
 
-def publish_document(session: Session, document_id: str) -> int:
-    """Publish once: a second call finds the document published and emits nothing."""
+def publish_document(session: Session, document_id: str, actor: str) -> int:
+    """Publish once: a second call finds the document published and emits nothing. ``actor``
+    (a token's name) goes with every task, so the task's timeline names who published."""
     document = get_document(session, document_id)
     if document.status != "draft":
         return 0
+    document.published_by = actor
     if document.kind != "notice":
         raise Refused("这是工作报告，不是任务分解通知，不能直接发布；请据此起草任务分解通知。")
     tasks = draft_tasks(session, document_id)
@@ -41,6 +43,7 @@ def publish_document(session: Session, document_id: str) -> int:
             task_id=gone["task_id"],
             document_id=document.id,
             reason=f"更正后的通知删除了第 {gone['number']} 项任务",
+            actor=actor,
         )
         for gone in (document.changes or {}).get("removed", [])
     ]
@@ -94,6 +97,7 @@ def _task_defined(task: DraftTask, document: Document) -> TaskDefinedV1:
             "targets": task.targets,
             "year": document.year,
             "revision": document.revision,
+            "actor": document.published_by,
         }
     )
 

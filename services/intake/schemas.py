@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from services.intake import publishing, service
@@ -22,6 +22,7 @@ class DocumentSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    government_id: str
     title: str
     doc_number: str | None
     year: int | None
@@ -32,6 +33,8 @@ class DocumentSummary(BaseModel):
     revision: int
     created_at: datetime
     published_at: datetime | None
+    created_by: str | None = Field(description="谁上传或新建的（令牌名称）")
+    published_by: str | None = Field(description="谁发布的（令牌名称）")
 
 
 class DocumentOut(DocumentSummary):

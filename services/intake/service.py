@@ -80,9 +80,10 @@ class OutOfBounds(Refused):
         self.problems = problems
 
 
-def create_document(session: Session, draft: DocumentIn) -> Document:
+def create_document(session: Session, draft: DocumentIn, actor: str) -> Document:
     document = Document(
         id=str(uuid.uuid4()),
+        created_by=actor,
         government_id=draft.government_id,
         title=draft.title,
         doc_number=draft.doc_number,
@@ -101,7 +102,8 @@ def ingest(
     filename: str,
     source: str,
     max_bytes: int,
-    government_id: str = "default",
+    government_id: str,
+    actor: str,
 ) -> tuple[Document, bool]:
     """Read and parse a file into a draft. The same bytes give the same document (False)."""
     digest = hashlib.sha256(data).hexdigest()
@@ -114,7 +116,7 @@ def ingest(
     directory = unit_directory(session, government_id)
     parsed = parse_notice(extracted.text, file=filename, directory=directory)
     document = _document_from(parsed, digest, filename, extracted.format, source)
-    document.government_id = government_id
+    document.government_id, document.created_by = government_id, actor
     session.add(document)
     tasks = _add_tasks(session, document, [_task_fields(t) for t in parsed.tasks])
     _link_to_previous(session, document, tasks)
@@ -216,8 +218,12 @@ def draft_tasks(session: Session, document_id: str) -> list[DraftTask]:
     )
 
 
-def list_documents(session: Session) -> list[Document]:
-    return list(session.scalars(select(Document).order_by(Document.created_at.desc())))
+def list_documents(session: Session, government_id: str | None) -> list[Document]:
+    """Newest first, of one government (None: of every government, for the administrator)."""
+    query = select(Document).order_by(Document.created_at.desc())
+    if government_id is not None:
+        query = query.where(Document.government_id == government_id)
+    return list(session.scalars(query))
 
 
 def edit_task(

@@ -14,12 +14,14 @@ from services.notify.messages import reminder_text, urge_text
 from services.notify.models import Notice
 from shared.contracts import Event
 from shared.contracts.tasks import ReminderRequestedV1, TaskRegisteredV1, TaskUrgedV1
+from shared.identity import credentials
 from shared.messaging.inbox import EventHandler
 
 
 def _owe(
     session: Session,
     key: str,
+    government_id: str,
     task_id: str,
     kind: str,
     body: str,
@@ -34,6 +36,7 @@ def _owe(
             session.add(
                 Notice(
                     dedup_key=dedup_key,
+                    government_id=government_id,
                     task_id=task_id,
                     unit=name,
                     recipient_kind=recipient_kind,
@@ -52,6 +55,7 @@ def on_task_registered(session: Session, event: Event) -> None:
     _owe(
         session,
         f"task_assigned:{event.task_id}",
+        event.government_id,
         event.task_id,
         "task_assigned",
         body,
@@ -65,6 +69,7 @@ def on_reminder_requested(session: Session, event: Event) -> None:
     _owe(
         session,
         event.dedup_key,
+        event.government_id,
         event.task_id,
         event.kind,
         reminder_text(event),
@@ -83,6 +88,7 @@ def on_task_urged(session: Session, event: Event) -> None:
     _owe(
         session,
         key,
+        event.government_id,
         event.task_id,
         "urge",
         urge_text(None, event.message),
@@ -94,4 +100,5 @@ SUBSCRIPTIONS: dict[str, EventHandler] = {
     TaskRegisteredV1.TYPE: on_task_registered,
     ReminderRequestedV1.TYPE: on_reminder_requested,
     TaskUrgedV1.TYPE: on_task_urged,
+    **credentials.SUBSCRIPTIONS,
 }

@@ -9,10 +9,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import limits
 from shared.db import new_metadata
+from shared.identity.credentials import add_credential_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 add_messaging_tables(metadata)
+add_credential_table(metadata)
 
 
 class Base(DeclarativeBase):
@@ -29,6 +31,7 @@ class Notice(Base):
     # a request's key (limits.DEDUP_KEY), "|" and a recipient (limits.UNIT_NAME), with room
     dedup_key: Mapped[str] = mapped_column(String(500), unique=True)
     task_id: Mapped[str] = mapped_column(String(limits.TASK_ID), index=True)
+    government_id: Mapped[str] = mapped_column(String(limits.GOVERNMENT_ID), index=True)
     unit: Mapped[str] = mapped_column(
         String(limits.UNIT_NAME), doc="the recipient: a unit or a leader"
     )

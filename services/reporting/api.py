@@ -1,15 +1,24 @@
-"""The reporting service's HTTP API."""
+"""The reporting service's HTTP API. Every figure is of one government: the caller's own
+(the administrator's, every government's or the one named). Supervisors and leaders see
+their government's; a unit (or the OA system mapped to it) the figures of its own tasks."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import Counter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.reporting.models import TaskView
+from shared.contracts import limits
+from shared.identity.principal import Principal, Role, scoped_government
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/overview", tags=["督查视图"])
+UNIT_SCOPED = (Role.UNIT, Role.INTEGRATION)
 
 
 class Overview(BaseModel):
@@ -19,21 +28,30 @@ class Overview(BaseModel):
     unit_count: int
 
 
-@router.get("", summary="总览：任务数、按状态统计、涉及单位数")
-def overview(sessions: SessionsDep) -> Overview:
-    with sessions() as session:
-        rows = session.execute(
-            select(TaskView.status, func.count()).group_by(TaskView.status)
-        ).all()
-        by_status = {status: count for status, count in rows}
-        signals = session.execute(
-            select(TaskView.signal, func.count()).group_by(TaskView.signal)
-        ).all()
-        by_signal = {signal: count for signal, count in signals}
-        units = {u for row in session.scalars(select(TaskView.units)) for u in row}
+def _counted(rows: list[tuple[str, str, list[str]]], principal: Principal) -> Overview:
+    if principal.role in UNIT_SCOPED:
+        mine = set(principal.unit_scope)
+        rows = [row for row in rows if mine & set(row[2])]
     return Overview(
-        task_count=sum(by_status.values()),
-        by_status=by_status,
-        by_signal=by_signal,
-        unit_count=len(units),
+        task_count=len(rows),
+        by_status=dict(Counter(status for status, _, _ in rows)),
+        by_signal=dict(Counter(signal for _, signal, _ in rows)),
+        unit_count=len({unit for _, _, units in rows for unit in units}),
     )
+
+
+@router.get("", summary="总览：任务数、按状态统计、涉及单位数")
+def overview(
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    government: Annotated[
+        str | None, Query(max_length=limits.GOVERNMENT_ID, description="管理员可指定政府")
+    ] = None,
+) -> Overview:
+    scope = scoped_government(principal, government)
+    query = select(TaskView.status, TaskView.signal, TaskView.units)
+    if scope is not None:
+        query = query.where(TaskView.government_id == scope)
+    with sessions() as session:
+        rows = [(status, signal, units) for status, signal, units in session.execute(query)]
+    return _counted(rows, principal)

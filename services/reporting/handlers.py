@@ -16,6 +16,7 @@ from shared.contracts.tasks import (
     TaskSignalChangedV1,
     TaskStatusChangedV1,
 )
+from shared.identity import credentials
 from shared.messaging.inbox import EventHandler
 
 
@@ -53,4 +54,5 @@ SUBSCRIPTIONS: dict[str, EventHandler] = {
     TaskStatusChangedV1.TYPE: on_status_changed,
     TaskSignalChangedV1.TYPE: on_signal_changed,
     ProgressSubmittedV1.TYPE: on_progress_submitted,
+    **credentials.SUBSCRIPTIONS,
 }

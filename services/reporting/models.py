@@ -9,10 +9,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import limits
 from shared.db import new_metadata
+from shared.identity.credentials import add_credential_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 add_messaging_tables(metadata)
+add_credential_table(metadata)
 
 
 class Base(DeclarativeBase):

@@ -10,10 +10,12 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.contracts import limits
 from shared.db import new_metadata
+from shared.identity.credentials import add_credential_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 add_messaging_tables(metadata)
+add_credential_table(metadata)  # verified from, like every service's (tokens.py writes it)
 
 GOV = String(limits.GOVERNMENT_ID)  # a government (tenant) id
 NAME = String(limits.UNIT_NAME)  # a unit's name

@@ -1,7 +1,12 @@
 """The tasks service's domain errors, each with a Chinese message the clerk can act on.
-The web layer maps each to one HTTP status (``web.EXCEPTION_HANDLERS``)."""
+The web layer maps each to one HTTP status (``web.EXCEPTION_HANDLERS``; 401 and 403,
+shared by every service, ``shared.web``)."""
 
 from __future__ import annotations
+
+from shared.identity.principal import Forbidden, Unauthorized
+
+__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "Unauthorized"]
 
 
 class NotFound(LookupError):
@@ -14,11 +19,3 @@ class Conflict(ValueError):
 
 class Invalid(ValueError):
     """Input that cannot be used as given: an unknown unit or indicator, a bad file (422)."""
-
-
-class Unauthorized(Exception):
-    """No credentials, or credentials we do not know (401)."""
-
-
-class Forbidden(Exception):
-    """Known credentials, outside their rights (403); the message says what is missing."""

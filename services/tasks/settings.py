@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class TasksSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DUBAN_TASKS_", extra="ignore")
 
-    admin_token: SecretStr | None = Field(
-        None, description="bootstrap admin token; issue the real tokens with it (POST /tokens)"
-    )
     submit_threads: int = Field(
         8, ge=1, description="progress submissions processed at once per worker process"
     )

@@ -3,7 +3,8 @@ follows and its scheduled jobs, each declared by the concept that owns it."""
 
 from pathlib import Path
 
-from services.tasks.calendar.commands import COMMANDS
+from services.tasks.access.commands import COMMANDS as ACCESS_COMMANDS
+from services.tasks.calendar.commands import COMMANDS as CALENDAR_COMMANDS
 from services.tasks.database import metadata
 from services.tasks.models_index import MODELS  # noqa: F401  (every table in the metadata)
 from services.tasks.registration.handlers import BATCH_SUBSCRIPTIONS, SUBSCRIPTIONS
@@ -21,5 +22,5 @@ SPEC = ServiceSpec(
     batch_subscriptions=BATCH_SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
     jobs=JOBS,
-    commands=COMMANDS,
+    commands=(*CALENDAR_COMMANDS, *ACCESS_COMMANDS),
 )

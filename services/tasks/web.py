@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from services.tasks.access.routes import router as tokens_router
 from services.tasks.calendar.routes import router as calendar_router
 from services.tasks.directory.routes import router as directory_router
-from services.tasks.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from services.tasks.errors import Conflict, Invalid, NotFound
 from services.tasks.lifecycle.routes import router as tasks_router
 from services.tasks.progress.routes import router as progress_router
 from services.tasks.reminders.routes import router as policy_router
@@ -26,16 +26,8 @@ ROUTERS = [
 ]
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status, headers=headers)
-
-
-async def on_unauthorized(_request: Request, exc: Exception) -> JSONResponse:
-    return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
-
-
-async def on_forbidden(_request: Request, exc: Exception) -> JSONResponse:
-    return _error(403, str(exc))
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status)
 
 
 async def on_not_found(_request: Request, exc: Exception) -> JSONResponse:
@@ -51,8 +43,6 @@ async def on_invalid(_request: Request, exc: Exception) -> JSONResponse:
 
 
 EXCEPTION_HANDLERS = {
-    Unauthorized: on_unauthorized,
-    Forbidden: on_forbidden,
     NotFound: on_not_found,
     Conflict: on_conflict,
     Invalid: on_invalid,

@@ -22,6 +22,8 @@ from shared.contracts.tasks import (
     TaskSignalChangedV1,
     TaskStatusChangedV1,
     TaskUrgedV1,
+    TokenIssuedV1,
+    TokenRevokedV1,
 )
 
 EVENTS: tuple[type[Event], ...] = (
@@ -38,6 +40,8 @@ EVENTS: tuple[type[Event], ...] = (
     ReminderRequestedV1,
     TaskSignalChangedV1,
     DirectoryUnitChangedV1,
+    TokenIssuedV1,
+    TokenRevokedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

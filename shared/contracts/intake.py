@@ -95,6 +95,11 @@ class TaskDefinedV1(Event):
         None, ge=limits.YEAR_MIN, le=limits.YEAR_MAX, description="the work year of the notice"
     )
     revision: int = Field(1, ge=1, description="1 when first published; +1 per corrected notice")
+    actor: str | None = Field(
+        None,
+        max_length=limits.ACTOR,
+        description="who published (or corrected) the notice: a token's name; None before 2026-12",
+    )
 
 
 class DocumentPublishedV1(Event):
@@ -144,3 +149,8 @@ class TaskWithdrawnV1(Event):
         max_length=limits.UUID, description="the corrected document that withdrew it"
     )
     reason: str = Field("", max_length=limits.TEXT, description="why, in words for the bureau")
+    actor: str | None = Field(
+        None,
+        max_length=limits.ACTOR,
+        description="who published the correction; None before 2026-12",
+    )

@@ -227,3 +227,38 @@ class DirectoryUnitChangedV1(Event):
 
     def key(self) -> str:
         return f"{self.government_id}:{self.name}"
+
+
+class TokenIssuedV1(Event):
+    """An API token was issued. Every service keeps a copy of the tokens from these events
+    and verifies a request by itself (``shared.identity``): never the token, only its
+    SHA-256 hash and what it speaks for."""
+
+    TYPE: ClassVar[str] = "access.token_issued"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "token_id"
+
+    token_id: int = Field(ge=1)
+    token_hash: str = Field(min_length=64, max_length=64, description="SHA-256, hex")
+    name: str = Field(max_length=limits.ACTOR)
+    role: Literal["admin", "supervisor", "unit", "leader", "integration"]
+    government_id: str | None = Field(None, max_length=limits.GOVERNMENT_ID)
+    unit: str | None = Field(None, max_length=limits.UNIT_NAME)
+    leader: str | None = Field(None, max_length=limits.LEADER_NAME)
+    units: list[UnitName] = Field(default_factory=list, description="an OA system's units")
+    expires_at: dt.datetime | None = Field(None, description="None: until revoked")
+
+
+class TokenRevokedV1(Event):
+    """An API token was revoked: every service refuses it from now on (within its 30 s
+    principal cache)."""
+
+    TYPE: ClassVar[str] = "access.token_revoked"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "token_id"
+
+    token_id: int = Field(ge=1)
+    token_hash: str = Field(min_length=64, max_length=64, description="SHA-256, hex")
+    revoked_at: dt.datetime

@@ -32,12 +32,13 @@ def runtime(embedded_settings: Settings) -> Runtime:
 
 
 @pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
+def client(runtime: Runtime, admin_headers: dict[str, str]) -> Iterator[TestClient]:
+    """The bureau's client: the bootstrap admin token (roles: tests/test_authz_services.py)."""
     app = runtime.create_app()
     app.dependency_overrides[intake_settings] = lambda: IntakeSettings(
         max_upload_mb=1, oa_webhook_secret=SECRET
     )
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=admin_headers) as test_client:
         yield test_client
 
 

@@ -30,8 +30,8 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Runtime:
 
 
 @pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(runtime.create_app()) as test_client:
+def client(runtime: Runtime, admin_headers: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(runtime.create_app(), headers=admin_headers) as test_client:
         yield test_client
 
 

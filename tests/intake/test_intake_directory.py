@@ -55,7 +55,9 @@ def test_units_are_resolved_against_the_directory(
 
         wait_until(intake_knows_all, what="intake to follow the directory")
         doc = client.post(
-            "/intake/documents/upload", files={"file": ("通知.txt", EXAMPLE.read_bytes())}
+            "/intake/documents/upload",
+            headers=admin_headers,
+            files={"file": ("通知.txt", EXAMPLE.read_bytes())},
         ).json()
     first = {u["verbatim"]: u for u in doc["tasks"][0]["units"]}
     assert first["统计局"]["name"] == "县统计局" and first["统计局"]["known"] is True

@@ -98,6 +98,7 @@ class World:
     task_b: str = ""
     doc_a: str = ""
     doc_b: str = ""
+    intake_doc_b: str = ""  # a document of government B in intake (test_authz_services)
 
     def headers(self, caller: str) -> dict[str, str]:
         return bearer(ADMIN) if caller == "admin" else bearer(self.tokens[caller])
@@ -122,35 +123,37 @@ class World:
         return self.runtime.services["tasks"].sessions
 
 
-def tasks_app(app: FastAPI) -> FastAPI:
-    """The tasks service's own app, as mounted under /tasks."""
-    (mount,) = [r for r in app.routes if isinstance(r, Mount) and r.path == "/tasks"]
+def service_app(app: FastAPI, service: str = "tasks") -> FastAPI:
+    """A service's own app, as mounted under /<service>."""
+    (mount,) = [r for r in app.routes if isinstance(r, Mount) and r.path == f"/{service}"]
     return mount.app  # type: ignore[return-value]
 
 
-def service_routes(app: FastAPI, mutating_only: bool = False) -> set[tuple[str, str]]:
-    """Every (method, path) the tasks service serves, as seen from outside (/tasks/…).
+def service_routes(
+    app: FastAPI, mutating_only: bool = False, service: str = "tasks"
+) -> set[tuple[str, str]]:
+    """Every (method, path) a service serves, as seen from outside (/tasks/…).
 
     Read from the service's OpenAPI document: FastAPI 0.165 keeps included routers as
     opaque ``_IncludedRouter`` entries in ``app.routes``, and every endpoint is documented."""
     wanted = {"POST", "PUT", "PATCH", "DELETE"} if mutating_only else None
     found = set()
-    for path, operations in tasks_app(app).openapi()["paths"].items():
+    for path, operations in service_app(app, service).openapi()["paths"].items():
         if path in OPS_PATHS or path.startswith("/ops/"):
             continue  # the backbone's, not the service's (/ops/: tests/test_parking*.py)
         for method in map(str.upper, operations):
             known = method in {"GET", "POST", "PUT", "PATCH", "DELETE"}
             if known and (wanted is None or method in wanted):
-                found.add((method, "/tasks" + path))
+                found.add((method, f"/{service}" + path))
     return found
 
 
 def publish(client: TestClient, notice: dict[str, Any]) -> str:
     """Through intake, as a clerk would: the notice as JSON, then publish."""
-    doc = client.post("/intake/documents", json=notice)
+    doc = client.post("/intake/documents", json=notice, headers=bearer(ADMIN))
     assert doc.status_code == 201, doc.text
     doc_id = doc.json()["id"]
-    published = client.post(f"/intake/documents/{doc_id}/publish")
+    published = client.post(f"/intake/documents/{doc_id}/publish", headers=bearer(ADMIN))
     assert published.status_code == 200, published.text
     return doc_id
 
@@ -180,11 +183,11 @@ def deliver(w: World, notice: dict[str, Any], doc_id: str) -> None:
 
 @contextmanager
 def admin_token_env() -> Iterator[None]:
-    from services.tasks.settings import tasks_settings
+    from shared.identity.verify import identity_settings
 
     previous = os.environ.get("DUBAN_TASKS_ADMIN_TOKEN")
     os.environ["DUBAN_TASKS_ADMIN_TOKEN"] = ADMIN
-    tasks_settings.cache_clear()
+    identity_settings.cache_clear()
     try:
         yield
     finally:
@@ -192,11 +195,16 @@ def admin_token_env() -> Iterator[None]:
             del os.environ["DUBAN_TASKS_ADMIN_TOKEN"]
         else:
             os.environ["DUBAN_TASKS_ADMIN_TOKEN"] = previous
-        tasks_settings.cache_clear()
+        identity_settings.cache_clear()
 
 
 @contextmanager
-def world(data_dir: Path, prefix: str, database_url: str | None = None) -> Iterator[World]:
+def world(
+    data_dir: Path,
+    prefix: str,
+    database_url: str | None = None,
+    services: tuple[str, ...] = ("intake", "tasks"),  # all the tasks tests need
+) -> Iterator[World]:
     settings = Settings(
         data_dir=data_dir,
         bus="memory",
@@ -205,7 +213,7 @@ def world(data_dir: Path, prefix: str, database_url: str | None = None) -> Itera
         database_url=database_url,
     )
     with admin_token_env():
-        runtime = Runtime(settings, specs("intake", "tasks"))  # all the tests need
+        runtime = Runtime(settings, specs(*services))
         with TestClient(runtime.create_app()) as client:
             w = World(client, runtime)
             w.doc_a, w.doc_b = publish(client, NOTICE_A), "b0000000-0000-0000-0000-00000000000b"

@@ -31,16 +31,16 @@ def flowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]
     the tasks service, keyed by seed."""
     import os
 
-    from services.tasks.settings import tasks_settings
+    from shared.identity.verify import identity_settings
 
     os.environ["DUBAN_TASKS_ADMIN_TOKEN"] = "seed-admin"
-    tasks_settings.cache_clear()
+    identity_settings.cache_clear()
     headers = {"Authorization": "Bearer seed-admin"}
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("seeds"), topic_prefix="seeds", relay_interval_s=0.1
     )
     results: dict[str, dict] = {}
-    with TestClient(Runtime(settings, specs()).create_app()) as client:
+    with TestClient(Runtime(settings, specs()).create_app(), headers=headers) as client:
         group = {"kind": "group", "members": STREETS}
         put = client.put(
             "/tasks/directory/units/各街道办事处",
@@ -73,7 +73,7 @@ def flowed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]
             ).json()
             for seed, r in results.items()
         }
-    tasks_settings.cache_clear()
+    identity_settings.cache_clear()
     del os.environ["DUBAN_TASKS_ADMIN_TOKEN"]
     yield results
 

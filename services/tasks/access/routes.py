@@ -1,55 +1,20 @@
-"""The caller of every request (``PrincipalDep``) and the token API."""
+"""The token API. The caller of every request is ``shared.identity.verify.PrincipalDep``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy.orm import Session, sessionmaker
 
 from services.tasks.access import tokens
-from services.tasks.access.cache import PrincipalCache
-from services.tasks.access.principal import ADMIN, Principal, Role
-from services.tasks.settings import tasks_settings
+from services.tasks.access.principal import Role
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
+from shared.identity.verify import PrincipalDep, principal_cache
 from shared.web import SessionsDep
 
-
-def principal_cache(app: FastAPI) -> PrincipalCache:
-    """One cache per app (so per database); a revocation clears the token from it."""
-    cache = getattr(app.state, "principals", None)
-    if cache is None:
-        cache = app.state.principals = PrincipalCache()
-    return cache
-
-
-def _lookup(sessions: sessionmaker[Session], token_hash: str) -> Principal:
-    with sessions() as session:
-        return tokens.principal_for_hash(session, token_hash)
-
-
-async def get_principal(request: Request, sessions: SessionsDep) -> Principal:
-    """401 without a known, unrevoked token. Known tokens are cached for 30 s per process
-    (see PrincipalCache): a revocation is immediate here and within 30 s elsewhere."""
-    token = tokens.bearer_token(request.headers.get("authorization"))
-    settings = tasks_settings()
-    admin = settings.admin_token.get_secret_value() if settings.admin_token else None
-    if tokens.is_admin_token(token, admin):
-        return ADMIN
-    token_hash = tokens.hash_token(token)
-    cache = principal_cache(request.app)
-    principal = cache.get(token_hash)
-    if principal is None:
-        principal = await run_in_threadpool(_lookup, sessions, token_hash)
-        cache.put(token_hash, principal)
-    return principal
-
-
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 GovernmentQuery = Annotated[
     str | None, Query(max_length=limits.GOVERNMENT_ID, description="管理员须指定政府")
 ]

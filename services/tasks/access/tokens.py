@@ -1,56 +1,43 @@
 """Issuing, listing and revoking API tokens. A token is shown once, stored as its SHA-256
 hash, and bound to what it speaks for: a unit must be in the government's directory, or the
-token could never be used for anything."""
+token could never be used for anything.
+
+Each issue and revocation is announced (``access.token_issued`` / ``access.token_revoked``,
+the hash, never the token) in the same transaction, and applied to this service's own
+``credential`` copy by the same handler every other service runs on the event: the tasks
+service verifies a request exactly as the others do."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from services.tasks import audit
 from services.tasks.access.models import ApiToken
 from services.tasks.access.principal import BUREAU, Principal, Role, require_role
 from services.tasks.directory.resolve import directory_unit
-from services.tasks.errors import Forbidden, NotFound, Unauthorized
+from services.tasks.errors import Forbidden, NotFound
+from shared.contracts.tasks import TokenIssuedV1, TokenRevokedV1
+from shared.identity.credentials import on_token_issued, on_token_revoked
+from shared.identity.verify import hash_token, new_token
+from shared.messaging.outbox import add_event
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> str:
-    return "dbn_" + secrets.token_urlsafe(32)
-
-
-def bearer_token(authorization: str | None) -> str:
-    if not authorization or not authorization.lower().startswith("bearer "):
-        raise Unauthorized("缺少访问令牌（Authorization: Bearer …）")
-    return authorization[7:].strip()
-
-
-def is_admin_token(token: str, admin_token: str | None) -> bool:
-    return bool(admin_token) and hmac.compare_digest(token, admin_token or "")
-
-
-def principal_for_hash(session: Session, token_hash: str) -> Principal:
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    )
-    if row is None:
-        raise Unauthorized("访问令牌无效或已被吊销")
-    return Principal(
+def issued_event(row: ApiToken | Row[Any]) -> TokenIssuedV1:
+    """What every service is told of a token: of a row just issued, or of one issued before
+    tokens were announced (migration tasks_0008)."""
+    return TokenIssuedV1(
+        token_id=row.id,
+        token_hash=row.token_hash,
         name=row.name,
-        role=Role(row.role),
+        role=row.role,
         government_id=row.government_id,
         unit=row.unit,
         leader=row.leader,
-        units=tuple(row.units or ()),
-        token_id=row.id,
+        units=row.units or [],
     )
 
 
@@ -89,6 +76,9 @@ def issue(
     )
     session.add(row)
     session.flush()
+    event = issued_event(row)
+    on_token_issued(session, event)
+    add_event(session, event)
     after = {"name": name, "role": role, "government_id": government_id, "unit": unit}
     audit.record(
         session,
@@ -120,6 +110,9 @@ def revoke(session: Session, principal: Principal, token_id: int) -> ApiToken:
     if row.revoked_at is not None:
         return row  # revoked already: nothing changes
     row.revoked_at = datetime.now(UTC)
+    event = TokenRevokedV1(token_id=row.id, token_hash=row.token_hash, revoked_at=row.revoked_at)
+    on_token_revoked(session, event)
+    add_event(session, event)
     audit.record(
         session,
         government_id=row.government_id or "*",
@@ -131,3 +124,19 @@ def revoke(session: Session, principal: Principal, token_id: int) -> ApiToken:
         after={"revoked_at": row.revoked_at.isoformat()},
     )
     return row
+
+
+def announce_all(session: Session) -> int:
+    """Every token announced again, a revoked one issued then revoked (one key, so in that
+    order): for a service whose copy was made after the topic's history was purged. The
+    copies' handlers are idempotent, so a service that has them all changes nothing."""
+    count = 0
+    for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+        add_event(session, issued_event(row))
+        if row.revoked_at is not None:
+            revoked = TokenRevokedV1(
+                token_id=row.id, token_hash=row.token_hash, revoked_at=row.revoked_at
+            )
+            add_event(session, revoked)
+        count += 1
+    return count

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from services.tasks.access.principal import Role, require_role
-from services.tasks.access.routes import PrincipalDep
 from services.tasks.calendar import CalendarDataError
 from services.tasks.calendar.store import clear_cache, import_year, load_calendar
 from services.tasks.errors import Conflict
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/calendar", tags=["节假日与工作日"])

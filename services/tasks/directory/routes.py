@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.tasks import audit
 from services.tasks.access.principal import Role, government_of, require_role
-from services.tasks.access.routes import GovernmentQuery, PrincipalDep
+from services.tasks.access.routes import GovernmentQuery
 from services.tasks.directory.importing import DirectoryRow, read_directory_file
 from services.tasks.directory.models import Leader, Unit, UnitKind
 from services.tasks.directory.resolve import squeeze
@@ -19,6 +19,7 @@ from services.tasks.directory.service import put_leader, put_unit, remove_unit
 from services.tasks.registration.resolution import reresolve
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/directory", tags=["单位名录"])

@@ -10,7 +10,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.tasks.access.routes import PrincipalDep
 from services.tasks.lifecycle import queries
 from services.tasks.lifecycle import service as lifecycle
 from services.tasks.lifecycle.schemas import (
@@ -23,6 +22,7 @@ from services.tasks.lifecycle.schemas import (
     TaskSummary,
     UnitAction,
 )
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/tasks", tags=["任务"])

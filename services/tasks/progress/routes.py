@@ -10,12 +10,12 @@ from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import select
 
 from services.tasks.access.principal import Principal
-from services.tasks.access.routes import PrincipalDep
 from services.tasks.lifecycle.schemas import ReportOut, ReviewIn, RoundOut
 from services.tasks.progress import service, submission
 from services.tasks.progress.schemas import ProgressIn
 from services.tasks.registration.models import ReportingRound
 from services.tasks.settings import tasks_settings
+from shared.identity.verify import PrincipalDep
 from shared.service import ServiceRuntime
 from shared.web import RuntimeDep, SessionsDep
 

@@ -154,7 +154,7 @@ def _add_task(
     rows.entries.append(
         audit.Entry(
             government_id=event.government_id,
-            actor=SYSTEM,
+            actor=event.actor or SYSTEM,
             action="task.defined",
             entity="task",
             entity_id=event.task_id,

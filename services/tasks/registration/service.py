@@ -108,7 +108,7 @@ def _redefine_task(session: Session, event: TaskDefinedV1) -> None:
     audit.record(
         session,
         government_id=task.government_id,
-        actor=SYSTEM,
+        actor=event.actor or SYSTEM,
         action="task.redefined",
         entity="task",
         entity_id=task.id,
@@ -177,7 +177,7 @@ def withdraw_task(session: Session, event: TaskWithdrawnV1) -> None:
     audit.record(
         session,
         government_id=task.government_id,
-        actor=SYSTEM,
+        actor=event.actor or SYSTEM,
         action="task.withdrawn",
         entity="task",
         entity_id=task.id,

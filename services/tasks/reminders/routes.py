@@ -9,9 +9,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from services.tasks.access.principal import Role, government_of, require_role
-from services.tasks.access.routes import GovernmentQuery, PrincipalDep
+from services.tasks.access.routes import GovernmentQuery
 from services.tasks.reminders.policy import policy_of, set_policy
 from services.tasks.reminders.steps import ReminderPolicy
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/policy", tags=["提醒与升级规则"])

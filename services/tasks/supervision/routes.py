@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.tasks.access.routes import PrincipalDep
 from services.tasks.lifecycle.routes import act
 from services.tasks.lifecycle.schemas import (
     AdjustIn,
@@ -16,6 +15,7 @@ from services.tasks.lifecycle.schemas import (
     UrgeIn,
 )
 from services.tasks.supervision import service as supervision
+from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/tasks", tags=["任务"])

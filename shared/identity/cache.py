@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from time import monotonic
 
-from services.tasks.access.principal import Principal
+from shared.identity.principal import Principal
 
 
 class PrincipalCache:
     """Only successful look-ups are kept (a new token works at once, an unknown one is asked
-    about every time). A revocation clears the entry in the process that handled it at once;
-    other processes (``--workers``, replicas) stop accepting the token within ``ttl_s``.
+    about every time). A revocation clears the entry in the tasks process that handled it at
+    once; every other process (``--workers``, replicas, the other services, whose copies the
+    revocation event updates) stops accepting the token within ``ttl_s`` of its copy changing.
     """
 
     def __init__(self, ttl_s: float = 30.0, max_entries: int = 10_000) -> None:

@@ -1,0 +1,105 @@
+"""``PrincipalDep``: the caller of a request, verified by this service alone.
+
+A request carries ``Authorization: Bearer <token>``. The bootstrap admin token
+(``DUBAN_ADMIN_TOKEN``, or the older ``DUBAN_TASKS_ADMIN_TOKEN``) is the administrator of
+every government in every service, for deployment automation. Any other token is looked up,
+by its SHA-256 hash, in this service's own ``credential`` table; no other service is asked on
+the request path. Known tokens are kept for 30 s per process (``PrincipalCache``), so a
+revocation takes effect everywhere within 30 s of its event arriving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.identity.cache import PrincipalCache
+from shared.identity.credentials import principal_for_hash
+from shared.identity.principal import ADMIN, Principal, Unauthorized
+
+
+class IdentitySettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    admin_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("DUBAN_ADMIN_TOKEN", "DUBAN_TASKS_ADMIN_TOKEN"),
+        description="bootstrap admin token of every service; issue the real tokens with it",
+    )
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: object) -> object:
+        """``DUBAN_ADMIN_TOKEN=`` is no token, not a token anyone could send."""
+        return None if value == "" else value
+
+
+@lru_cache
+def identity_settings() -> IdentitySettings:
+    return IdentitySettings()
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return "dbn_" + secrets.token_urlsafe(32)
+
+
+def is_admin_token(token: str) -> bool:
+    configured = identity_settings().admin_token
+    return configured is not None and hmac.compare_digest(
+        token.encode(), configured.get_secret_value().encode()
+    )
+
+
+def principal_cache(app: FastAPI) -> PrincipalCache:
+    """One cache per app (so per database); a revocation clears the token from it."""
+    cache = getattr(app.state, "principals", None)
+    if cache is None:
+        cache = app.state.principals = PrincipalCache()
+    return cache
+
+
+def _lookup(sessions: sessionmaker[Session], token_hash: str) -> Principal:
+    with sessions() as session:
+        return principal_for_hash(session, token_hash)
+
+
+# Declares the scheme in every service's OpenAPI, so /docs can send a token; a missing or
+# malformed header is answered by ``get_principal`` (401 in Chinese), not by the scheme.
+bearer_scheme = HTTPBearer(auto_error=False, description="访问令牌（POST /tasks/tokens 签发）")
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """401 without a known, unrevoked, unexpired token."""
+    if credentials is None or not credentials.credentials.strip():
+        raise Unauthorized("缺少访问令牌（Authorization: Bearer …）")
+    token = credentials.credentials.strip()
+    if is_admin_token(token):
+        return ADMIN
+    token_hash = hash_token(token)
+    cache = principal_cache(request.app)
+    principal = cache.get(token_hash)
+    if principal is None:
+        sessions = request.app.state.runtime.sessions
+        principal = await run_in_threadpool(_lookup, sessions, token_hash)
+        cache.put(token_hash, principal)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
