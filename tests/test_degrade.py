@@ -8,19 +8,15 @@ starts a throwaway cluster of its own for that: the shared test server serves ot
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,10 +24,11 @@ from typing import Annotated, Any
 import httpx
 import psycopg
 import pytest
+from cluster import Postgres, find_initdb, make_postgres
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
-from helpers import wait_until
+from helpers import IN_CI, free_port, wait_until
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -437,67 +434,20 @@ NOTICE = {
 UNIT = "县民政局"
 
 
-@dataclass
-class Cluster:
-    """A throwaway PostgreSQL cluster this test may stop and start (as ``postgres`` when
-    run as root: the server refuses to run as root)."""
-
-    bindir: Path
-    datadir: Path
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://duban@127.0.0.1:{self.port}/postgres"
-
-    def run(self, tool: str, *args: str) -> None:
-        command = [str(self.bindir / tool), *args]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=60, cwd="/")
-
-    def start(self) -> None:
-        log = str(self.datadir / "server.log")
-        self.run("pg_ctl", "start", "-D", str(self.datadir), "-w", "-l", log)
-
-    def stop(self) -> None:
-        self.run("pg_ctl", "stop", "-D", str(self.datadir), "-m", "fast", "-w")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    initdb = shutil.which("initdb") or (str(found[-1]) if found else None)
+def cluster() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of this test's own, which it may stop and start."""
+    initdb = find_initdb()
     if initdb is None:
         reason = "PostgreSQL's initdb not found (install postgresql)"
-        if os.environ.get("CI", "").lower() == "true":
+        if IN_CI:
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
-    base = Path(tempfile.mkdtemp(prefix="duban-degrade-"))  # not under /root: postgres reads it
-    base.chmod(0o755)
-    cluster = Cluster(Path(initdb).parent, base / "pg", free_port())
-    cluster.datadir.mkdir(mode=0o700)
-    if os.geteuid() == 0:
-        shutil.chown(cluster.datadir, "postgres", "postgres")
-    cluster.run("initdb", "-D", str(cluster.datadir), "-U", "duban", "--auth=trust", "--no-sync")
-    with (cluster.datadir / "postgresql.conf").open("a") as conf:
-        conf.write(
-            f"\nport = {cluster.port}\nlisten_addresses = '127.0.0.1'\n"
-            f"unix_socket_directories = '{cluster.datadir}'\nfsync = off\n"
-        )
-    cluster.start()
+    made = make_postgres(initdb)
     try:
-        yield cluster
+        yield made
     finally:
-        with contextlib.suppress(subprocess.CalledProcessError):  # stopped already
-            cluster.run("pg_ctl", "stop", "-D", str(cluster.datadir), "-m", "immediate")
-        shutil.rmtree(base, ignore_errors=True)
+        made.destroy()
 
 
 def serve(service: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -525,7 +475,7 @@ def pending_events(url: str) -> int:
 
 
 def test_postgresql_stopped_every_request_gets_503_and_all_recovers_by_itself(
-    cluster: Cluster, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
+    cluster: Postgres, kafka_bootstrap: str, topic_prefix: str, tmp_path: Path
 ) -> None:
     env = {
         "DUBAN_DATABASE_URL": cluster.url,
