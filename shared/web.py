@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import operations
 from shared.db import Outage, outage_of
+from shared.docs_page import add_docs_page
 from shared.identity.principal import Forbidden, Unauthorized
 from shared.service import ServiceRuntime
 from shared.validation import on_validation_error
@@ -159,7 +160,13 @@ def metrics(_: Annotated[None, Depends(metrics_reader)]) -> Response:
 
 def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     spec = runtime.spec
-    app = FastAPI(title=f"duban · {spec.title}", description=f"{spec.title}（{spec.name}）接口")
+    app = FastAPI(
+        title=f"duban · {spec.title}",
+        description=f"{spec.title}（{spec.name}）接口",
+        docs_url=None,  # served with local assets (add_docs_page), not from a CDN
+        redoc_url=None,
+    )
+    add_docs_page(app)
     app.state.runtime = runtime
     for router in spec.routers:
         app.include_router(router)
