@@ -39,9 +39,15 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str, schema: str, **options: Any) -> Engine:
-    """Build the engine of one service; ``schema`` only matters on PostgreSQL."""
+    """Build the engine of one service; ``schema`` only matters on PostgreSQL. A statement's
+    parameters (names, phone numbers, token hashes) never appear in an error's text, and so
+    never in a log or a parked event's error (``hide_parameters``)."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # At least as many pooled connections as request threads (anyio's default limiter: 40):
@@ -59,7 +65,7 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
     options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S} | options.get(
         "connect_args", {}
     )
-    engine = create_engine(url, **options)
+    engine = create_engine(url, hide_parameters=True, **options)
     # Listen first: every pooled connection, the very first one included, gets the path.
     event.listen(engine, "connect", _search_path_setter(schema))
     _ensure_schema(engine, schema)
