@@ -114,3 +114,14 @@ def test_a_task_others_keep_changing_is_refused_not_half_written(
         submit(w, ZHUJIAN, 50)
     with w.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ProgressReport)) == 0
+
+
+def test_a_key_reused_with_another_body_is_refused_and_the_same_body_gets_the_report(
+    w: World,
+) -> None:
+    first, created = submit(w, ZHUJIAN, 40, "oa-7")
+    again, created_again = submit(w, ZHUJIAN, 40, "oa-7")
+    assert created and not created_again and again["id"] == first["id"]
+    with pytest.raises(Conflict, match="内容不同"):
+        submit(w, ZHUJIAN, 45, "oa-7")
+    assert [r.percent for r in reports(w)] == [40]

@@ -4,6 +4,7 @@ them, as one guarded change. Pure: the clock and the calendar are passed in."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -149,7 +150,14 @@ def _report(
         "status": ReportStatus.SUBMITTED,
         "review_comment": "",
         "idempotency_key": key,
+        "request_hash": request_hash(sent) if key else None,
     }
+
+
+def request_hash(sent: ProgressIn) -> str:
+    """What the caller sent, as a fingerprint kept with a keyed report: the same key sent
+    again with another body is told so rather than answered with the first report."""
+    return hashlib.sha256(sent.model_dump_json().encode()).hexdigest()
 
 
 def _records(

@@ -44,3 +44,5 @@ class ProgressReport(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # sha256 of the body a keyed report was sent with (None: no key, or stored before 0009)
+    request_hash: Mapped[str | None] = mapped_column(String(64))

@@ -25,7 +25,7 @@ from services.tasks.calendar.store import calendar_for
 from services.tasks.clock import beijing_date
 from services.tasks.errors import Conflict, Forbidden, Invalid, NotFound
 from services.tasks.lifecycle.models import Assignment, Indicator, Task
-from services.tasks.progress.decision import decide
+from services.tasks.progress.decision import decide, request_hash
 from services.tasks.progress.figure import UNIT_PERCENT
 from services.tasks.progress.models import ProgressReport
 from services.tasks.progress.rules import IndicatorRef, UnitFigure
@@ -79,16 +79,21 @@ def _earlier() -> Select[Any]:
 
 
 def _earlier_report(
-    db: Direct, key: str | None, task_id: str, unit: str
+    db: Direct, key: str | None, task_id: str, body: ProgressIn
 ) -> tuple[dict[str, Any], bool] | None:
     """The report already stored under this key, if any: a retried submission gets it back;
-    the key used for another task or unit is a conflict."""
+    the key used for another task, another unit or another body is a conflict (as payment
+    APIs answer a reused key)."""
     found = db.read(_earlier(), {"key": key}) if key else []
     if not found:
         return None
     earlier = found[0]._asdict()
-    if (earlier["task_id"], earlier["unit"]) != (task_id, unit):
+    if (earlier["task_id"], earlier["unit"]) != (task_id, body.unit):
         raise Conflict("该 Idempotency-Key 已用于另一项报送，请换一个")
+    if earlier["request_hash"] not in (None, request_hash(body)):
+        raise Conflict(
+            "该 Idempotency-Key 已用于内容不同的一次报送；重试请原样重发，新的报送请换一个 Key"
+        )
     return earlier, False
 
 
@@ -144,14 +149,14 @@ def _attempt(
         )
         decided = decide(read.task, read.units, indicators, principal, body, key, now, calendar)
     except (Conflict, Forbidden, Invalid, NotFound):
-        earlier = _earlier_report(db, key, task_id, body.unit)
+        earlier = _earlier_report(db, key, task_id, body)
         if earlier is None:
             raise
         return earlier
     try:
         return (decided.report, True) if db.apply(decided.change) else None
     except IntegrityError:
-        earlier = _earlier_report(db, key, task_id, body.unit)
+        earlier = _earlier_report(db, key, task_id, body)
         if earlier is None:
             raise  # not the key: a real fault
         return earlier
