@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from duban.services import SERVICE_NAMES, specs
 from shared.config import Settings
 from shared.identity.verify import identity_settings, new_token
@@ -48,17 +50,46 @@ def _run_admin_token(data_dir: Path) -> None:
     logging.getLogger("duban").warning("bootstrap admin token (管理员令牌): see %s", path.resolve())
 
 
+def _refuse_weak_secrets(settings: Settings, services: tuple[str, ...]) -> bool:
+    """In production mode, True (and why, on stderr) when a secret the services need is
+    missing, short or a placeholder."""
+    if not settings.production:
+        return False
+    from shared.secrets import weak_secrets
+
+    def plain(secret: SecretStr | None) -> str | None:
+        return secret.get_secret_value() if secret else None
+
+    required = {
+        "DUBAN_ADMIN_TOKEN": plain(identity_settings().admin_token),
+        "DUBAN_OPERATOR_TOKEN": plain(settings.operator_token),
+    }
+    optional = {}
+    if "intake" in services:
+        from services.intake.settings import intake_settings
+
+        optional["DUBAN_INTAKE_OA_WEBHOOK_SECRET"] = plain(intake_settings().oa_webhook_secret)
+    found = weak_secrets(required, optional)
+    if found:
+        print("生产模式拒绝启动：" + "；".join(found), file=sys.stderr)
+    return bool(found)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if args.port is not None:
         settings.port = args.port
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.getLogger("duban").info("data directory: %s", settings.data_dir.resolve())
+    if _refuse_weak_secrets(settings, SERVICE_NAMES):
+        return 2
     _run_admin_token(settings.data_dir)
     _serve(Runtime(settings, specs()), settings, args.port)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if _refuse_weak_secrets(settings, (args.service,)):
+        return 2
     if args.workers <= 1:
         _serve(Runtime(settings, specs(args.service)), settings, args.port)
         return 0

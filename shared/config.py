@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="HTTP bind address")
     port: int = Field(8000, description="HTTP port")
     log_level: str = Field("info")
+    production: bool = Field(
+        False, description="production mode: refuse to start with a missing or weak secret"
+    )
     operator_token: SecretStr | None = Field(
         None, description="bearer token of the operator API (/ops/…); unset = that API is off"
     )
