@@ -122,3 +122,26 @@ def test_input_at_the_bound_goes_through_within_the_contract(w: World) -> None:
     assert decided.status_code == 200, decided.text
     (moved,) = events(w, "milestone.rescheduled")
     assert moved["reason"] == f"批准延期：{reason}"  # a typed reason, composed, still within
+
+
+@pytest.mark.parametrize(
+    "figures",
+    [
+        {"percent": "50"},
+        {"percent": True},
+        {"percent": 50.0},
+        {"percent": 50, "indicator_actuals": {"1": "14"}},
+        {"percent": 50, "indicator_actuals": {"1": True}},
+    ],
+    ids=["percent-text", "percent-boolean", "percent-float", "actual-text", "actual-boolean"],
+)
+def test_a_percent_or_a_figure_of_another_type_is_refused(
+    w: World, figures: dict[str, Any]
+) -> None:
+    """A strict schema: an OA system's bug is named in Chinese, not read as a figure."""
+    before = outbox_count(w)
+    url = f"/tasks/tasks/{w.task1}/progress"
+    body = {"unit": "县住建局", **figures}
+    response = w.client.post(url, headers=w.headers("unit-zhujian"), json=body)
+    assert response.status_code == 422, response.text
+    assert outbox_count(w) == before

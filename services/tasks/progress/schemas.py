@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat, StrictInt
 
 from shared.contracts import limits
 
@@ -15,8 +15,9 @@ class ProgressIn(BaseModel):
     next_steps: str = Field("", max_length=limits.TEXT, description="下一步计划")
     problems: str = Field("", max_length=limits.TEXT, description="存在的问题")
     support_needed: str = Field("", max_length=limits.TEXT, description="需要协调解决的事项")
-    percent: int = Field(ge=0, le=100, description="本单位完成进度（%）")
-    indicator_actuals: dict[str, float] = Field(
+    # Strict: "50" or true is not a percent, nor a figure (an OA system's bug, not a report).
+    percent: StrictInt = Field(ge=0, le=100, description="本单位完成进度（%）")
+    indicator_actuals: dict[str, StrictFloat] = Field(
         default_factory=dict,
         description='指标实际值：键为指标在本任务中的序号（如 "1"）或指标原文，值为数字',
     )
