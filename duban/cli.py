@@ -160,10 +160,11 @@ def cmd_events(args: argparse.Namespace, settings: Settings) -> int:
                 for row in parked.listed(sessions, args.all):
                     print(json.dumps({"service": service.name, **row}, ensure_ascii=False))
                 continue
-            if parked.found(sessions, args.event_id) is None:
+            shown = parked.found(sessions, args.event_id)
+            if shown is None:
                 continue
             if args.action == "show":
-                result: object = parked.found(sessions, args.event_id)
+                result: object = shown
             elif args.action == "retry":
                 result = parked.outcome(service.subscriber.retry(args.event_id))
             else:

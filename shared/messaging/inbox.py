@@ -125,18 +125,13 @@ class Subscriber:
                 if item.event_id in done:
                     continue
                 done.add(item.event_id)
-                if item.error is not None:
-                    self._park(session, item, ParkReason.FAILED, item.error, 1)
-                    held.setdefault(item.record.key, item.event_id)
-                elif item.record.key in held:
-                    error = parking.waiting_error(held[item.record.key])
-                    self._park(session, item, ParkReason.WAITING, error, 0)
-                else:
-                    if run and (run[0].type != item.type or item.type not in self._batches):
-                        self._handle_run(session, run)
-                        run = []
-                    run.append(item)
-                    handled.append(item)
+                if self._park_if_due(session, item, held):
+                    continue
+                if run and (run[0].type != item.type or item.type not in self._batches):
+                    self._handle_run(session, run)
+                    run = []
+                run.append(item)
+                handled.append(item)
             if run:
                 self._handle_run(session, run)
             if handled:
@@ -149,6 +144,19 @@ class Subscriber:
                     ],
                 )
         return handled
+
+    def _park_if_due(self, session: Session, item: _Item, held: dict[str, str]) -> bool:
+        """Park ``item`` if it cannot be read (its key is then ``held`` too) or its key is
+        held by a parked event; True if it was parked."""
+        if item.error is not None:
+            self._park(session, item, ParkReason.FAILED, item.error, 1)
+            held.setdefault(item.record.key, item.event_id)
+            return True
+        if item.record.key in held:
+            error = parking.waiting_error(held[item.record.key])
+            self._park(session, item, ParkReason.WAITING, error, 0)
+            return True
+        return False
 
     def _handle_run(self, session: Session, run: Sequence[_Item]) -> None:
         together = self._batches.get(run[0].type)
@@ -185,13 +193,7 @@ class Subscriber:
             with self._sessions.begin() as session:
                 if parking.done_ids(session, [item.event_id]):
                     return False
-                if item.error is not None:
-                    self._park(session, item, ParkReason.FAILED, item.error, 1)
-                    return False
-                held = parking.held_keys(session, [item.record.key])
-                if held:
-                    error = parking.waiting_error(held[item.record.key])
-                    self._park(session, item, ParkReason.WAITING, error, 0)
+                if self._park_if_due(session, item, parking.held_keys(session, [item.record.key])):
                     return False
                 self._run_handler(session, item)
         except IntegrityError:

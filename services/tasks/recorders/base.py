@@ -95,3 +95,14 @@ class Recorder(Protocol):
         """DDL of the triggers that append to ``mark_table``."""
 
     def drop_mark_triggers(self, marks: Sequence[MarkTrigger]) -> list[str]: ...
+
+
+def update_clauses(
+    table: str, columns: Sequence[str], where: Sequence[str], bump: str | None, source: str
+) -> tuple[str, str]:
+    """The SET list and the match condition of ``update_many`` from the rows of ``source``
+    (an alias of the new values), names as the database takes them."""
+    sets = [f"{c} = {source}.{c}" for c in columns if c not in where]
+    sets += [f"{bump} = {table}.{bump} + 1"] if bump else []
+    matched = " AND ".join(f"{table}.{c} = {source}.{c}" for c in where)
+    return ", ".join(sets), matched

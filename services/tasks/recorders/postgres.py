@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from services.tasks.recorders import chain
-from services.tasks.recorders.base import GuardedChange, MarkTrigger, Row
+from services.tasks.recorders.base import GuardedChange, MarkTrigger, Row, update_clauses
 from services.tasks.recorders.sql import SqlRecorder
 from shared.batches import batch
 
@@ -107,11 +107,9 @@ class PostgresRecorder(SqlRecorder):
             f"CAST(:{c} AS {table.c[c].type.compile(dialect=connection.dialect)}[])"
             for c in columns
         )
-        sets = [f"{c} = u.{c}" for c in columns if c not in where]
-        sets += [f"{bump} = {name}.{bump} + 1"] if bump else []
-        matched = " AND ".join(f"{name}.{c} = u.{c}" for c in where)
+        sets, matched = update_clauses(name, columns, where, bump, "u")
         statement = text(
-            f"UPDATE {name} SET {', '.join(sets)} FROM unnest({arrays})"
+            f"UPDATE {name} SET {sets} FROM unnest({arrays})"
             f" AS u({', '.join(columns)}) WHERE {matched} RETURNING {name}.{where[0]}"
         )
         updated: set[Any] = set()

@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Executable, Table, insert, update
 from sqlalchemy.dialects import sqlite
 
-from services.tasks.recorders.base import GuardedChange, Insert, MarkTrigger, Row, Update
+from services.tasks.recorders.base import (
+    GuardedChange,
+    Insert,
+    MarkTrigger,
+    Row,
+    Update,
+    update_clauses,
+)
 from shared.batches import batch
 
 # SQLite takes at most 32,766 parameters in one statement (since 3.32).
@@ -79,21 +86,24 @@ class SqlRecorder:
             return set()
         columns = list(rows[0])
         name = _quoted(connection, table.name)
-        column = {c: _quoted(connection, c) for c in columns}
-        sets = [f"{column[c]} = given.{column[c]}" for c in columns if c not in where]
-        if bump:
-            sets.append(f"{_quoted(connection, bump)} = {name}.{_quoted(connection, bump)} + 1")
-        matches = " AND ".join(f"{name}.{column[c]} = given.{column[c]}" for c in where)
+        quoted = [_quoted(connection, c) for c in columns]
+        sets, matches = update_clauses(
+            name,
+            quoted,
+            [_quoted(connection, c) for c in where],
+            _quoted(connection, bump) if bump else None,
+            "given",
+        )
         updated: set[Any] = set()
         step = max(1, _VARIABLES // len(columns))
         for start in range(0, len(rows), step):
             chunk = rows[start : start + step]
             one = f"({', '.join('?' * len(columns))})"
             statement = (
-                f"WITH given({', '.join(column.values())}) AS "
+                f"WITH given({', '.join(quoted)}) AS "
                 f"(VALUES {', '.join([one] * len(chunk))}) "
-                f"UPDATE {name} SET {', '.join(sets)} FROM given WHERE {matches} "
-                f"RETURNING {name}.{column[where[0]]}"
+                f"UPDATE {name} SET {sets} FROM given WHERE {matches} "
+                f"RETURNING {name}.{_quoted(connection, where[0])}"
             )
             flat = tuple(v for row in _driver_rows(connection, table, chunk) for v in row)
             updated |= {key for (key,) in connection.exec_driver_sql(statement, flat)}
