@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import logging.config
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pydantic import SecretStr
 from duban.services import SERVICE_NAMES, specs
 from shared.config import Settings
 from shared.identity.verify import identity_settings, new_token
+from shared.logs import log_config
 from shared.runtime import Runtime
 from shared.service import ServiceSpec
 
@@ -26,6 +28,7 @@ def _serve(runtime: Runtime, settings: Settings, port: int | None) -> None:
         host=settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
         loop="uvloop",
         http="httptools",
     )
@@ -104,6 +107,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level.lower(),
+        log_config=log_config(settings.log_level),
         loop="uvloop",
         http="httptools",
     )
@@ -240,10 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.config.dictConfig(log_config(settings.log_level))
     return args.func(args, settings)
 
 

@@ -94,7 +94,8 @@ def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
     """`duban run` in a subprocess on a free port, as a user starts it (``env``: its
     DUBAN_* settings), with an HTTP client on it once it answers; stopped with Ctrl-C after,
     and it must then exit cleanly. The client sends the bootstrap admin token (``env``'s, or
-    ``RUN_ADMIN``), as deployment automation does; a request may send another."""
+    ``RUN_ADMIN``), as deployment automation does; a request may send another. What the
+    process prints is kept in ``<data_dir>/console.log``."""
     port = free_port()
     admin = env.get("DUBAN_ADMIN_TOKEN") or env.get("DUBAN_TASKS_ADMIN_TOKEN") or RUN_ADMIN
     settings = {
@@ -103,11 +104,13 @@ def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
         "DUBAN_ADMIN_TOKEN": admin,
         **env,
     }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    console = (data_dir / "console.log").open("wb")  # what an operator's terminal shows
     process = subprocess.Popen(
         [sys.executable, "-m", "duban", "run", "--port", str(port)],
         cwd=REPO,
         env={**os.environ, **settings},
-        stdout=subprocess.PIPE,
+        stdout=console,
         stderr=subprocess.STDOUT,
     )
     try:
@@ -117,5 +120,7 @@ def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
             yield http
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output.decode(errors="replace")
+        process.wait(timeout=30)
+        console.close()
+    output = (data_dir / "console.log").read_text(errors="replace")
+    assert process.returncode == 0, output
