@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from shared.contracts import Event
 from shared.contracts.tasks import ReminderRequestedV1, TaskRegisteredV1, TaskUrgedV1
 from shared.identity import credentials
 from shared.messaging.inbox import EventHandler
+
+BEIJING = ZoneInfo("Asia/Shanghai")  # the day a message is sent, as its reader counts it
 
 
 def _owe(
@@ -72,7 +75,7 @@ def on_reminder_requested(session: Session, event: Event) -> None:
         event.government_id,
         event.task_id,
         event.kind,
-        reminder_text(event),
+        reminder_text(event, datetime.now(BEIJING).date()),
         recipients,
         event.due_date,
     )

@@ -192,6 +192,13 @@ class ReminderRequestedV1(Event):
     warnings: list[Note] = Field(
         default_factory=list, description="e.g. the year's holidays are not loaded yet"
     )
+    workdays_left: dict[dt.date, int] = Field(
+        default_factory=dict,
+        max_length=31,
+        description="working days from each day (the scan's and the week after) to the due "
+        "date, negative when overdue: what a message sent that day says (the step that made "
+        "it due may be further away). Empty in events of earlier releases: say the date only",
+    )
 
 
 class TaskSignalChangedV1(Event):

@@ -3,12 +3,13 @@ the request arrives."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from helpers import as_records
 from sqlalchemy import select
 
+from services.notify.handlers import BEIJING
 from services.notify.models import Notice
 from services.notify.spec import SPEC
 from shared.config import Settings
@@ -35,6 +36,7 @@ def request(kind: str = "overdue", step: str = "+4") -> ReminderRequestedV1:
         task_number="（二）",
         task_text="完成城关污水管网改造",
         warnings=["2027年法定节假日安排尚未录入，暂按周末计算工作日"],
+        workdays_left={datetime.now(BEIJING).date(): -4},
     )
 
 
@@ -51,7 +53,7 @@ def test_a_reminder_owes_each_unit_one_notice_with_its_words(tmp_path: Path) -> 
         runtime.subscriber(as_records(envelope))
     owed = notices(runtime)
     assert [n.unit for n in owed] == ["县住建局", "县财政局"]
-    assert owed[0].body.startswith("【督办】任务（二）“10月10日前”已逾期4个工作日")
+    assert owed[0].body.startswith("【督办】任务（二）“10月10日前”已于10月10日到期，逾期4个工作日")
     assert "尚未录入" in owed[0].body and owed[0].due_date == date(2022, 10, 10)
 
 

@@ -37,7 +37,11 @@ def days(first: date, last: date) -> list[date]:
 @pytest.fixture
 def tasks(tasks_service: ServiceRuntime) -> ServiceRuntime:
     """The tasks service alone (on SQLite and on PostgreSQL) with one notice of 2022."""
-    runtime = tasks_service
+    return with_a_notice_of_2022(tasks_service)
+
+
+def with_a_notice_of_2022(runtime: ServiceRuntime) -> ServiceRuntime:
+    """Task T1, due 2022-10-10, of a document with a reporting round on 09-30."""
     with runtime.sessions.begin() as session:
         register_document(
             session,

@@ -40,8 +40,8 @@ def _reminded_units() -> ColumnElement[bool]:
 def milestone_query(horizon: date, scope: Scope) -> Select[Any]:
     """Open milestones due up to the horizon (overdue ones included: they are reminded every
     few working days), of the tasks and due dates the scope looks at, each with the units it
-    reminds (one row per unit, in the order they were assigned; none: one row, no unit) and
-    the task's leaders as JSON text (read only for an escalation)."""
+    reminds (one row per unit, in the order they were assigned; none: one row, no unit), the
+    task's leaders as JSON text (read only for an escalation) and when it was registered."""
     looked_at = true()
     if not scope.everything:
         looked_at = Milestone.due_date.in_(scope.moved_dues) | Milestone.task_id.in_(
@@ -58,6 +58,7 @@ def milestone_query(horizon: date, scope: Scope) -> Select[Any]:
             Task.number,
             Task.text,
             Assignment.unit,
+            Task.created_at,
         )
         .join(Task, Task.id == Milestone.task_id)
         .outerjoin(Assignment, and_(Assignment.task_id == Task.id, _reminded_units()))
@@ -83,6 +84,7 @@ def late_units_query(rounds: Sequence[int], scope: Scope) -> Select[Any]:
             Task.government_id,
             Task.number,
             Task.text,
+            Task.created_at,
         )
         .join(Task, Task.document_id == ReportingRound.document_id)
         .join(Assignment, Assignment.task_id == Task.id)

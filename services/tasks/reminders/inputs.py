@@ -32,6 +32,7 @@ NOT_INPUTS = frozenset(
         ("task", "id"),
         ("task", "number"),
         ("task", "text"),
+        ("task", "created_at"),  # set once, by the insert that marks the task
         ("milestone", "id"),
         ("assignment", "id"),
         ("reporting_round", "id"),

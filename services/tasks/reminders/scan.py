@@ -20,13 +20,20 @@ from sqlalchemy.orm import Session
 
 from services.tasks import audit
 from services.tasks.calendar import WorkCalendar
+from services.tasks.clock import beijing_date
 from services.tasks.events import add_events
 from services.tasks.recorders import recorder_for
 from services.tasks.reminders import facts
 from services.tasks.reminders.models import ReminderRequest
 from services.tasks.reminders.policy import PolicyBook, load_policies
 from services.tasks.reminders.scope import RoundDue, Scope, horizon_of, take_scope
-from services.tasks.reminders.steps import ReminderKind, Step, milestone_steps, round_step
+from services.tasks.reminders.steps import (
+    ReminderKind,
+    Step,
+    countdown,
+    milestone_steps,
+    round_step,
+)
 from services.tasks.supervision.models import Urge, UrgeKind
 from shared.contracts import Event, limits
 from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
@@ -51,6 +58,7 @@ class Request:
     number: str
     text: str
     discriminator: str  # milestone or round id: two deadlines on one day stay apart
+    arrived: date | None = None  # the day the task was registered (steps.py: no flood)
 
     @property
     def recipients(self) -> list[str]:
@@ -68,6 +76,13 @@ class Request:
             return key
         digest = hashlib.sha256(whom.encode()).hexdigest()
         return self.step.key(f"{self.task_id}:{self.discriminator}:#{digest}", self.due)
+
+
+def arrival(created_at: datetime, today: date) -> date | None:
+    """The day a task was registered, as the step rules take it: None when the scan is
+    about an earlier day (a replay of the past sees the task as if it had been there)."""
+    arrived = beijing_date(created_at if created_at.tzinfo else created_at.replace(tzinfo=UTC))
+    return arrived if arrived <= today else None
 
 
 def rounds_due(
@@ -93,20 +108,23 @@ def milestone_requests(
     scope: Scope,
 ) -> list[Request]:
     query = facts.milestone_query(horizon_of(today, calendar, policies), scope)
-    # The steps of a (government, due date), once: all of them, and those new today
-    steps_on: dict[tuple[str, date], tuple[list[Step], list[Step]]] = {}
+    # The steps of a (government, due date, arrival), once: all of them, and those new today
+    steps_on: dict[tuple[str, date, date | None], tuple[list[Step], list[Step]]] = {}
     requests: list[Request] = []
     last: tuple[int, list[str]] = (-1, [])
     rows = session.connection().execute(query).all()
-    for milestone_id, phrase, due, task_id, government_id, leaders, number, text, unit in rows:
+    for row in rows:
+        milestone_id, phrase, due, task_id, government_id, leaders, number, text, unit = row[:9]
         if milestone_id == last[0]:  # the same milestone, one more of its units
             last[1].append(unit)
             continue
-        found = steps_on.get((government_id, due))
+        arrived = arrival(row.created_at, today)
+        found = steps_on.get((government_id, due, arrived))
         if found is None:
             book = policies.key_of(government_id)
-            today_steps = milestone_steps(due, today, calendar, policies.for_(government_id))
-            found = steps_on[(government_id, due)] = (
+            policy = policies.for_(government_id)
+            today_steps = milestone_steps(due, today, calendar, policy, arrived)
+            found = steps_on[(government_id, due, arrived)] = (
                 today_steps,
                 scope.fresh_steps(book, due, today_steps),
             )
@@ -125,24 +143,30 @@ def milestone_requests(
                     number,
                     text,
                     f"m{milestone_id}",
+                    arrived,
                 )
             )
         last = (milestone_id, units)
     return requests
 
 
-def round_requests(session: Session, rounds: list[RoundDue], scope: Scope) -> list[Request]:
-    """One request per (round, task) with the units that have not reported in it yet."""
+def round_requests(
+    session: Session, rounds: list[RoundDue], scope: Scope, today: date
+) -> list[Request]:
+    """One request per (round, task) with the units that have not reported in it yet (and
+    that existed before the round closed)."""
     if not rounds:
         return []
     by_id = {r.id: r for r in rounds}
     late: dict[tuple[int, str], Request] = {}
-    for round_id, task_id, unit, government_id, number, text in session.connection().execute(
-        facts.late_units_query(list(by_id), scope)
-    ):
+    for row in session.connection().execute(facts.late_units_query(list(by_id), scope)):
+        round_id, task_id, unit, government_id, number, text, created_at = row
+        r = by_id[round_id]
+        arrived = arrival(created_at, today)
+        if arrived is not None and arrived > r.due_date:
+            continue  # the round had closed before the task existed: nothing to chase
         request = late.get((round_id, task_id))
         if request is None:
-            r = by_id[round_id]
             request = late[(round_id, task_id)] = Request(
                 r.step,
                 task_id,
@@ -174,7 +198,7 @@ def scan(
         rounds = rounds_due(session, today, calendar, policies)
         scope = take_scope(session, today, calendar, policies, rounds, full)
         requests = milestone_requests(session, today, calendar, policies, scope)
-        requests += round_requests(session, rounds, scope)
+        requests += round_requests(session, rounds, scope, today)
         return ask(session, requests, today, now.astimezone(UTC), calendar)
 
 
@@ -208,12 +232,17 @@ def ask(
     asked = [(key, r) for key, r in by_key.items() if key in inserted]  # in the facts' order
     if asked:
         warnings = calendar.warnings_for({today.year, *(r.due.year for _, r in asked)})
-        _announce(session, asked, now, warnings)
+        countdowns = {r.due: countdown(r.due, today, calendar) for _, r in asked}
+        _announce(session, asked, now, warnings, countdowns)
     return [r for _, r in asked]
 
 
 def _announce(
-    session: Session, asked: list[tuple[str, Request]], now: datetime, warnings: list[str]
+    session: Session,
+    asked: list[tuple[str, Request]],
+    now: datetime,
+    warnings: list[str],
+    countdowns: dict[date, dict[date, int]],
 ) -> None:
     """The ``reminder.requested`` events (each with the warnings of the years its batch
     touches), and for escalations and circulars their urge rows, audit entries and
@@ -232,6 +261,7 @@ def _announce(
             task_number=r.number,
             task_text=r.text,
             warnings=warnings,
+            workdays_left=countdowns[r.due],
         )
         for key, r in asked
     ]

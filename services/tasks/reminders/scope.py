@@ -20,7 +20,7 @@ import hashlib
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib.metadata import version
 
@@ -28,12 +28,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.tasks.calendar import WorkCalendar
-from services.tasks.lifecycle.models import Milestone, MilestoneStatus
+from services.tasks.clock import BEIJING
+from services.tasks.lifecycle.models import ACTIVE, Milestone, MilestoneStatus, Task
 from services.tasks.reminders import steps as step_rules
 from services.tasks.reminders.inputs import EVERYTHING
 from services.tasks.reminders.models import ScanMark, ScanState
 from services.tasks.reminders.policy import DEFAULT, PolicyBook
-from services.tasks.reminders.steps import Step, milestone_steps, round_step
+from services.tasks.reminders.steps import Step, milestone_steps, round_step, settled_after
 
 STATE = "deadline-scan"  # its row in scan_state
 MANY_MARKS = 5000  # more marked tasks than this: looking at everything is as quick
@@ -101,6 +102,17 @@ def due_dates(session: Session, horizon: date) -> list[date]:
     return [first + timedelta(n) for n in range((horizon - first).days + 1)]
 
 
+def recent_tasks(session: Session, today: date, policies: PolicyBook) -> frozenset[str]:
+    """Tasks registered lately: their arrival may still change their steps (``steps``: no
+    flood from a late notice), which the steps of a date alone do not show, so they are
+    looked at whole until it no longer can (working days counted generously as calendar
+    days: twice as many, and a month for the long holidays)."""
+    days = 2 * settled_after(policies.all) + 30
+    since = datetime.combine(today - timedelta(days), time(), BEIJING)
+    query = select(Task.id).where(Task.created_at >= since, Task.status.in_(ACTIVE))
+    return frozenset(session.scalars(query))
+
+
 def take_scope(
     session: Session,
     today: date,
@@ -112,6 +124,7 @@ def take_scope(
     """Take the marks (in the caller's transaction: a mark committed later waits for the
     next scan), remember today and the rules, and say what this scan must look at."""
     marked = frozenset(session.scalars(delete(ScanMark).returning(ScanMark.task_id)))
+    marked |= recent_tasks(session, today, policies)
     state = session.get(ScanState, STATE)
     last, fingerprint = (state.day, state.fingerprint) if state else (None, "")
     session.merge(ScanState(name=STATE, day=today, fingerprint=rules_fingerprint()))
