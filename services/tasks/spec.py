@@ -8,6 +8,7 @@ from services.tasks.calendar.commands import COMMANDS as CALENDAR_COMMANDS
 from services.tasks.database import metadata
 from services.tasks.models_index import MODELS  # noqa: F401  (every table in the metadata)
 from services.tasks.registration.handlers import BATCH_SUBSCRIPTIONS, SUBSCRIPTIONS
+from services.tasks.reminders.commands import COMMANDS as SCAN_COMMANDS
 from services.tasks.reminders.jobs import JOBS
 from services.tasks.web import EXCEPTION_HANDLERS, ROUTERS
 from shared.service import ServiceSpec
@@ -22,5 +23,5 @@ SPEC = ServiceSpec(
     batch_subscriptions=BATCH_SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
     jobs=JOBS,
-    commands=(*CALENDAR_COMMANDS, *ACCESS_COMMANDS),
+    commands=(*CALENDAR_COMMANDS, *ACCESS_COMMANDS, *SCAN_COMMANDS),
 )

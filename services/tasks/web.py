@@ -13,6 +13,7 @@ from services.tasks.errors import Conflict, Invalid, NotFound
 from services.tasks.lifecycle.routes import router as tasks_router
 from services.tasks.progress.routes import router as progress_router
 from services.tasks.reminders.routes import router as policy_router
+from services.tasks.reminders.routes import scan_router
 from services.tasks.supervision.routes import router as supervision_router
 
 ROUTERS = [
@@ -23,6 +24,7 @@ ROUTERS = [
     tokens_router,
     calendar_router,
     policy_router,
+    scan_router,
 ]
 
 

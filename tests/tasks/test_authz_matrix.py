@@ -242,6 +242,14 @@ def _put_calendar(w: World, _caller: str, args: dict[str, Any]) -> Call:
     return "/tasks/calendar", {"content": "2031-01-01,holiday,元旦\n".encode()}
 
 
+def _scan(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/scan", {"params": {"date": "2022-10-11"}}
+
+
+def _scan_preview(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/scan/preview", {"params": {"date": "2022-10-11"}}
+
+
 ENDPOINTS: dict[tuple[str, str], Callable[[World, str, dict[str, Any]], Call]] = {
     ("GET", "/tasks/tasks"): _list_tasks,
     ("GET", "/tasks/tasks/{task_id}"): _get_task,
@@ -274,6 +282,8 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, str, dict[str, Any]], Call]] =
     ("PUT", "/tasks/calendar"): _put_calendar,
     ("GET", "/tasks/policy"): _policy,
     ("PUT", "/tasks/policy"): _put_policy,
+    ("POST", "/tasks/scan"): _scan,
+    ("GET", "/tasks/scan/preview"): _scan_preview,
 }
 
 # --- what each caller must get ---------------------------------------------------------------
@@ -493,6 +503,16 @@ MATRIX: list[Row] = [
     *(Row(("GET", "/tasks/calendar/{year}"), c, 200) for c in NON_BUREAU),
     Row(("PUT", "/tasks/calendar"), "admin", 200),
     *(Row(("PUT", "/tasks/calendar"), c, 403) for c in (SUP_A, SUP_B, *NON_BUREAU)),
+    # the operators' scan spans every government: the administrator only
+    *(
+        Row((m, p), "admin", 200)
+        for m, p in (("POST", "/tasks/scan"), ("GET", "/tasks/scan/preview"))
+    ),
+    *(
+        Row((m, p), c, 403)
+        for m, p in (("POST", "/tasks/scan"), ("GET", "/tasks/scan/preview"))
+        for c in (SUP_A, SUP_B, *NON_BUREAU)
+    ),
 ]
 
 # Read by every token and scoped to the caller rather than refused (their rows check what

@@ -1,21 +1,32 @@
 """A government's reminder and escalation policy: read by everyone in the government,
-changed by the bureau, every change audited."""
+changed by the bureau, every change audited. And the operators' scan: preview (dry run) or
+run the deadline scan for a day, each reminder with its reason (administrators only: a scan
+spans every government)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, model_validator
 
 from services.tasks.access.principal import Role, government_of, require_role
 from services.tasks.access.routes import GovernmentQuery
+from services.tasks.clock import beijing_today
+from services.tasks.errors import Invalid
 from services.tasks.reminders.policy import policy_of, set_policy
+from services.tasks.reminders.preview import scan_day
 from services.tasks.reminders.steps import ReminderPolicy
+from shared.contracts import limits
 from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/policy", tags=["提醒与升级规则"])
+scan_router = APIRouter(prefix="/scan", tags=["到期扫描"])
+ScanDate = Annotated[date | None, Query(description="扫描日期 YYYY-MM-DD，默认今天（北京时间）")]
 
 
 class PolicyIn(BaseModel):
@@ -77,3 +88,50 @@ def put_policy(
     with sessions.begin() as session:
         set_policy(session, gov, body.policy(), principal.name)
     return _out(gov, body.policy())
+
+
+class PlannedOut(BaseModel):
+    task_id: str
+    government_id: str
+    task_number: str
+    kind: str = Field(description="提醒种类：before_due、overdue、escalation 等")
+    label: str = Field(description="提醒种类（中文）")
+    step: str = Field(description="相对到期日的工作日数：-3、0、+1 等")
+    subject: str
+    due_date: date
+    workdays_left: int = Field(description="距到期的工作日数，逾期为负")
+    recipients: list[str]
+    reason: str = Field(description="为何今天提醒（规则原文）")
+    dedup_key: str
+
+
+class ScanOut(BaseModel):
+    date: date
+    dry_run: bool
+    reminders: list[PlannedOut]
+
+
+async def _scan(
+    principal: PrincipalDep, sessions: SessionsDep, day: date | None, dry: bool
+) -> ScanOut:
+    require_role(principal, Role.ADMIN)
+    day = day or beijing_today()
+    if not limits.YEAR_MIN <= day.year <= limits.YEAR_MAX:
+        raise Invalid(f"扫描日期的年份应在 {limits.YEAR_MIN}–{limits.YEAR_MAX} 之间")
+    planned = await run_in_threadpool(scan_day, sessions, day, dry)
+    reminders = [PlannedOut.model_validate(asdict(p)) for p in planned]
+    return ScanOut(date=day, dry_run=dry, reminders=reminders)
+
+
+@scan_router.get("/preview", summary="预演到期扫描：列出某日将发出的提醒及原因（不发出）")
+async def preview_scan(
+    principal: PrincipalDep, sessions: SessionsDep, date: ScanDate = None
+) -> ScanOut:
+    return await _scan(principal, sessions, date, dry=True)
+
+
+@scan_router.post("", summary="立即执行某日的到期扫描（已提醒过的不再重复）")
+async def run_scan(
+    principal: PrincipalDep, sessions: SessionsDep, date: ScanDate = None
+) -> ScanOut:
+    return await _scan(principal, sessions, date, dry=False)
