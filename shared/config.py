@@ -31,7 +31,14 @@ class Settings(BaseSettings):
     topic_prefix: str = Field("duban", description="topics are named <prefix>.<source service>")
     memory_partitions: int = Field(4, ge=1, description="partitions of the in-process bus")
     relay_interval_s: float = Field(0.5, gt=0, description="outbox poll interval between wake-ups")
-    outbox_retention_days: int = Field(7, ge=1, description="published outbox rows kept this long")
+    outbox_retention_days: float = Field(
+        7, gt=0, description="published outbox rows kept this long (days; fractions allowed)"
+    )
+    job_intervals: dict[str, float] = Field(
+        default_factory=dict,
+        description="seconds between runs of scheduled jobs, by id, as JSON: "
+        '{"tasks.scan_deadlines": 600, "tasks.purge_outbox": 3600} (default: each job\'s own)',
+    )
     host: str = Field("127.0.0.1", description="HTTP bind address")
     port: int = Field(8000, description="HTTP port")
     log_level: str = Field("info")

@@ -23,3 +23,8 @@ EVENTS_PARKED = Counter(
     "Events a consumer parked: failed (its own error) or waiting (behind one of its key)",
     ["service", "type", "reason"],
 )
+OUTBOX_PURGED = Counter(
+    "duban_outbox_purged_total",
+    "Published outbox rows deleted after the retention period",
+    ["service"],
+)

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from shared.buses import create_bus
 from shared.config import Settings
 from shared.messaging.bus import Bus
-from shared.service import ServiceRuntime, ServiceSpec
+from shared.service import Job, ServiceRuntime, ServiceSpec
 from shared.web import create_service_app
 
 log = logging.getLogger(__name__)
@@ -87,27 +87,28 @@ class Runtime:
             service.dispose()
 
     def _schedule_jobs(self) -> None:
-        retention = self.settings.outbox_retention_days
+        """Every service's jobs, and the purge of its published outbox rows, on the one
+        scheduler; an interval in ``DUBAN_JOB_INTERVALS`` replaces a job's own."""
         for service in self.services.values():
-            self.scheduler.add_job(
-                service.relay.purge_published,
-                "interval",
-                hours=1,
-                args=[retention],
-                id=f"{service.name}.purge_outbox",
-                replace_existing=True,
+            purge = Job(
+                "purge_outbox",
+                lambda s: s.relay.purge_published(self.settings.outbox_retention_days),
+                {"trigger": "interval", "hours": 1},
+                run_at_start=True,
             )
-            for job in service.spec.jobs:
-                trigger = dict(job.trigger)
-                if job.run_at_start:
-                    trigger["next_run_time"] = datetime.now(UTC) + START_DELAY
-                self.scheduler.add_job(
-                    job.func,
-                    args=[service],
-                    id=f"{service.name}.{job.name}",
-                    replace_existing=True,
-                    **trigger,
-                )
+            for job in (purge, *service.spec.jobs):
+                self._schedule(service, job)
+
+    def _schedule(self, service: ServiceRuntime, job: Job) -> None:
+        job_id = f"{service.name}.{job.name}"
+        trigger = dict(job.trigger)
+        if job_id in self.settings.job_intervals:
+            trigger = {"trigger": "interval", "seconds": self.settings.job_intervals[job_id]}
+        if job.run_at_start:
+            trigger["next_run_time"] = datetime.now(UTC) + START_DELAY
+        self.scheduler.add_job(
+            job.func, args=[service], id=job_id, replace_existing=True, **trigger
+        )
 
     def create_app(self) -> FastAPI:
         """One service: its own app at /. Several: each mounted under /<name>."""

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from shared.contracts import Event, topic_for
 from shared.messaging.bus import Bus
 from shared.messaging.tables import OUTBOX
-from shared.metrics import EVENTS_PUBLISHED
+from shared.metrics import EVENTS_PUBLISHED, OUTBOX_PURGED
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +159,13 @@ class OutboxRelay:
         EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
-    def purge_published(self, older_than_days: int) -> int:
+    def purge_published(self, older_than_days: float) -> int:
         cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
         with self._engine.begin() as conn:
             result = conn.execute(delete(OUTBOX).where(OUTBOX.c.published_at < cutoff))
-        return result.rowcount or 0
+        purged = result.rowcount or 0
+        OUTBOX_PURGED.labels(self.service).inc(purged)
+        return purged
 
     def wake(self) -> None:
         self._wake.set()
