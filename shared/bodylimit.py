@@ -24,13 +24,13 @@ The 413 reads ``{"detail": "<中文说明>", "code": "too_large"}``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -93,15 +93,42 @@ def default_limit() -> Limit:
     return Limit(size, too_large(size))
 
 
-def limit_of(scope: Scope) -> Limit:
-    """The limit of the route the request goes to (matched as the router will)."""
-    app = scope.get("app")
+Declared = tuple[re.Pattern[str], frozenset[str], LimitOf]
+
+
+def declared_limits(app: Any) -> list[Declared]:
+    """The routes of ``app`` that declare a limit: path pattern, methods, limit. Found once
+    per app. FastAPI keeps an included router as one route of its own (``original_router``,
+    its routes through ``effective_route_contexts``); Starlette lists the routes."""
+    state = getattr(app, "state", None)
+    found: list[Declared] | None = getattr(state, "duban_body_limits", None)
+    if found is not None:
+        return found
+    found = []
     for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, child = route.matches(scope)
-        if match is Match.FULL:
-            declared = getattr(child.get("endpoint"), ATTRIBUTE, None)
-            if declared is None:
-                break
+        contexts = getattr(route, "effective_route_contexts", None)
+        for effective in contexts() if contexts else (route,):
+            declared = getattr(getattr(effective, "endpoint", None), ATTRIBUTE, None)
+            pattern = getattr(effective, "path_regex", None)
+            if declared is not None and pattern is not None:
+                methods = frozenset(getattr(effective, "methods", None) or ())
+                found.append((pattern, methods, declared))
+    if state is not None:
+        state.duban_body_limits = found
+    return found
+
+
+def route_path(scope: Scope) -> str:
+    """The path the app routes on: under a mount, without the mount's prefix."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+def limit_of(scope: Scope) -> Limit:
+    """The limit of the route the request goes to; the default for any other."""
+    app, path, method = scope.get("app"), route_path(scope), scope.get("method", "")
+    for pattern, methods, declared in declared_limits(app):
+        if pattern.match(path) and (not methods or method in methods):
             found = declared(app) if callable(declared) else declared
             return found if isinstance(found, Limit) else Limit(found, too_large(found))
     return default_limit()

@@ -20,7 +20,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 
 def clean_filename(name: str) -> str:
     name = unicodedata.normalize("NFC", name or "")
-    name = "".join(" " if ch in "\t\n\r" else ch for ch in name)
+    name = re.sub(r"\s+", " ", name)  # tabs and line breaks too: a name is one line
     name = "".join(ch for ch in name if unicodedata.category(ch) not in _INVISIBLE)
     name = re.split(r"[/\\]", name)[-1]
     name = _DRIVE.sub("", name).strip().lstrip(".").strip()
