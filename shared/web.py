@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import operations
+from shared.bodylimit import BodyLimit
 from shared.db import Outage, outage_of
 from shared.docs_page import add_docs_page
 from shared.identity.principal import Forbidden, Unauthorized
@@ -170,6 +171,7 @@ def create_service_app(runtime: ServiceRuntime) -> FastAPI:
     app.state.runtime = runtime
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(BodyLimit)  # inside ErrorsAsJson: it ends a read past the limit
     app.add_middleware(ErrorsAsJson)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(HTTPException, outage_first(http_exception_handler))

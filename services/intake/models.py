@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.contracts import limits
@@ -90,3 +100,15 @@ class DirectoryUnit(Base):
     kind: Mapped[str] = mapped_column(String(10), default="unit")  # unit or group
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     members: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class OaReceipt(Base):
+    """The answer given to a signed OA push, kept under its signature (hashed) until the
+    push's window has passed: a replay gets the same answer, never a second document."""
+
+    __tablename__ = "oa_receipt"
+
+    signature_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[int] = mapped_column(Integer)
+    document_id: Mapped[str] = mapped_column(String(limits.UUID))
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)  # Unix seconds

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from services.intake import changes
 from services.intake.models import DirectoryUnit, Document, DraftTask
 from services.intake.parsing import Deadline, ParsedNotice, Target, UnitDirectory, parse_notice
-from services.intake.readers import read_document
+from services.intake.readers import ReadError, read_document
 from shared.contracts import limits
 
 
@@ -63,6 +63,10 @@ class DocumentIn(BaseModel):
     tasks: list[DraftTaskIn] = Field(min_length=1, description="任务清单")
 
 
+class TooManyTasks(ValueError):
+    """A notice of more tasks than one notice may hold; the message says how many."""
+
+
 class NotFound(LookupError):
     """No such document or task."""
 
@@ -104,8 +108,15 @@ def ingest(
     max_bytes: int,
     government_id: str,
     actor: str,
+    *,
+    max_chars: int | None = None,
+    max_tasks: int | None = None,
 ) -> tuple[Document, bool]:
-    """Read and parse a file into a draft. The same bytes give the same document (False)."""
+    """Read and parse a file into a draft. The same bytes give the same document (False).
+
+    A text longer than ``max_chars`` is refused before it is parsed (ReadError too_large),
+    so parsing, linear in the text, holds a worker a bounded time; a notice of more than
+    ``max_tasks`` tasks is refused after (TooManyTasks)."""
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(
         select(Document).where(Document.sha256 == digest, Document.government_id == government_id)
@@ -113,8 +124,19 @@ def ingest(
     if existing is not None:
         return existing, False
     extracted = read_document(data, filename, max_bytes=max_bytes)
+    if max_chars is not None and len(extracted.text) > max_chars:
+        message = (
+            f"通知全文有 {len(extracted.text)} 字，超过 {max_chars} 字的上限。"
+            "请只提交任务分解通知的正文，或拆分后分别提交。"
+        )
+        raise ReadError("too_large", message)
     directory = unit_directory(session, government_id)
     parsed = parse_notice(extracted.text, file=filename, directory=directory)
+    if max_tasks is not None and len(parsed.tasks) > max_tasks:
+        raise TooManyTasks(
+            f"通知中解析出 {len(parsed.tasks)} 项任务，超过每份通知 {max_tasks} 项的上限。"
+            "请拆分为多份通知分别提交。"
+        )
     document = _document_from(parsed, digest, filename, extracted.format, source)
     document.government_id, document.created_by = government_id, actor
     session.add(document)

@@ -16,6 +16,10 @@ class IntakeSettings(BaseSettings):
         None, description="shared secret of the OA push webhook; unset = webhook disabled"
     )
     oa_replay_window_s: int = Field(300, ge=1, description="how old a signed push may be")
+    max_notice_chars: int = Field(
+        200_000, ge=1000, description="most characters of text a notice may hold, once read"
+    )
+    max_tasks: int = Field(1000, ge=1, description="most tasks one notice may hold")
 
     @property
     def max_upload_bytes(self) -> int:

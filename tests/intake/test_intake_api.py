@@ -162,10 +162,11 @@ def test_a_narrative_report_is_recognised_and_not_published(client: TestClient) 
 
 def signed_headers(body: bytes, timestamp: int | None = None, secret: str = SECRET) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
+    name = "%E9%80%9A%E7%9F%A5.txt"
     return {
         "X-Duban-Timestamp": stamp,
-        "X-Duban-Signature": sign(secret, stamp, body),
-        "X-Duban-Filename": "%E9%80%9A%E7%9F%A5.txt",
+        "X-Duban-Signature": sign(secret, stamp, body, filename=name),
+        "X-Duban-Filename": name,
     }
 
 

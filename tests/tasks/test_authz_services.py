@@ -100,7 +100,9 @@ def _publish(w: World, args: dict[str, Any]) -> Call:
 
 def _oa_push(w: World, args: dict[str, Any]) -> Call:
     body, stamp = _unique_notice(), str(int(time.time()))
-    headers = {"X-Duban-Timestamp": stamp, "X-Duban-Signature": sign(SECRET, stamp, body)}
+    government = args.get("gov", "")
+    signature = sign(SECRET, stamp, body, government=government)
+    headers = {"X-Duban-Timestamp": stamp, "X-Duban-Signature": signature}
     if "gov" in args:
         headers["X-Duban-Government"] = args["gov"]
     return "/intake/oa/documents", {"content": body, "headers": headers}

@@ -68,6 +68,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _DURATION_AFTER = re.compile(r"^(?:个)?(?:工作日|天|日内|个月|周)")
+_DURATION_AFTER_LEN = 4  # its longest match, 个工作日
 
 
 @dataclass(frozen=True)
@@ -152,17 +153,18 @@ def find_deadlines(text: str, year: int | None) -> list[DeadlineMatch]:
     raised instead of silently dropping them.
     """
     found: list[DeadlineMatch] = []
-    taken: list[tuple[int, int]] = []
+    taken = bytearray(len(text))  # 1 where a phrase was found: linear, however many there are
     scan = ascii_digits(text)
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(scan):
             start, end = match.span()
-            if any(start < e and s < end for s, e in taken):
+            if any(taken[start:end]):
                 continue
-            if _DURATION_AFTER.match(text[end:]) or _is_duration(text, start, match.group()):
+            after = text[end : end + _DURATION_AFTER_LEN]  # not text[end:]: a copy per match
+            if _DURATION_AFTER.match(after) or _is_duration(text, start, match.group()):
                 continue
             date = _resolve(kind, match, year) if year else None
-            taken.append((start, end))
+            taken[start:end] = b"\x01" * (end - start)
             found.append(DeadlineMatch(text[start:end], start, end, date))
     return sorted(found, key=lambda item: item.start)
 

@@ -84,7 +84,7 @@ def tail(text: str, end: int, limit: int, unit: str) -> str:
 
 def percent_of(text: str, end: int) -> str:
     """ "的" and a two-character noun after a percentage ("30%的补助"): what it is a share of."""
-    match = re.match(r"的[\u4e00-\u9fff]{2}", text[end:])
+    match = re.match(r"的[\u4e00-\u9fff]{2}", text[end : end + 3])
     return match.group() if match else ""
 
 

@@ -105,6 +105,10 @@ class _Builder:
         self.preamble: list[str] = []
         self.trailer: list[str] = []
         self.label_open = False
+        # The last value of each style among each parent's children (0: the roots), kept as
+        # nodes open: looking it up must not walk the siblings, or a notice of n headings
+        # would take n² steps.
+        self.sibling_value: dict[tuple[int, str], int] = {}
 
     def accepts(self, numbered: Numbered) -> bool:
         """A number opens an item only if it starts or continues a sequence of its style."""
@@ -117,9 +121,7 @@ class _Builder:
     def _last_sibling_value(self, style: str) -> int | None:
         depth = self.depth_of[style]
         parent = self.stack[depth - 1] if 0 < depth <= len(self.stack) else None
-        siblings = parent.children if parent else self.roots
-        values = [n.numbered.value for n in siblings if n.numbered.style == style]
-        return values[-1] if values else None
+        return self.sibling_value.get((id(parent) if parent else 0, style))
 
     def open(self, numbered: Numbered) -> None:
         depth = self.depth_of.setdefault(numbered.style, len(self.depth_of))
@@ -130,6 +132,7 @@ class _Builder:
         self.stack.append(node)
         self.nodes.append(node)
         self.last_value[numbered.style] = numbered.value
+        self.sibling_value[(id(parent) if parent else 0, numbered.style)] = numbered.value
         self.label_open = False
 
     def add_line(self, line: str) -> None:

@@ -196,8 +196,8 @@ def merge_compound(text: str, quantities: list[QuantityMatch]) -> list[QuantityM
 
 def _suffix(text: str, front_words: str, end: int) -> str:
     """以上/左右/以内… right after the unit; 以内 also closes a 控制在 further back."""
-    match = _SUFFIX.match(text[end:])
-    if re.search(r"控制在[^，。]*$", front_words) and text[end:].startswith("以内"):
+    match = _SUFFIX.match(text[end : end + 2])  # its longest match; text[end:] copies the rest
+    if re.search(r"控制在[^，。]*$", front_words) and text.startswith("以内", end):
         return "以内"
     return match.group() if match else ""
 

@@ -7,6 +7,8 @@ warning); sections after the last labelled item ("工作要求") are not tasks.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections import Counter
 
 from services.intake.parsing.dates import bare_month, find_deadlines
@@ -45,7 +47,8 @@ def select_task_nodes(nodes: list[Node]) -> list[Node]:
     if not labelled:
         return []
     dominant = Counter(node.numbered.style for node in labelled).most_common(1)[0][0]
-    last = nodes.index(labelled[-1])
+    # By identity: a node's == compares its whole subtree (and recurses through parents).
+    last = max(index for index, node in enumerate(nodes) if node.labels)
     return [
         node
         for index, node in enumerate(nodes)
@@ -99,21 +102,30 @@ def _label_deadlines(
 def text_deadlines(text: str, year: int | None) -> list[Deadline]:
     """Deadlines in a task text, each with the clause it governs as ``about``."""
     out: list[Deadline] = []
+    stops = [stop.start() for stop in _CLAUSE_STOP.finditer(text)]  # found once, not per phrase
     for match in find_deadlines(text, year):
         out.append(
             Deadline(
                 phrase=match.phrase,
                 date=match.date.isoformat() if match.date else None,
-                about=_clause(text, match.start, match.end),
+                about=_clause(text, stops, match.start, match.end),
             )
         )
     return out
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    left = max(text.rfind(ch, 0, start) for ch in "，。；;,") + 1
-    rights = [i for i in (text.find(ch, end) for ch in "，。；;,") if i >= 0]
-    right = min(rights) if rights else len(text)
+_CLAUSE_STOP = re.compile("[，。；;,]")
+# How far a clause reaches either side of its deadline: text without stops would otherwise
+# give each of its n deadlines the whole text, n² characters held at once.
+CLAUSE_REACH = 200
+
+
+def _clause(text: str, stops: list[int], start: int, end: int) -> str:
+    """The clause around text[start:end]: from the stop before it to the stop after it."""
+    before = bisect_left(stops, start)
+    left = max(stops[before - 1] + 1 if before else 0, start - CLAUSE_REACH)
+    after = bisect_left(stops, end)
+    right = min(stops[after] if after < len(stops) else len(text), end + CLAUSE_REACH)
     return (text[left:start] + text[end:right]).strip("，。 ")
 
 

@@ -11,6 +11,7 @@ from services.tasks.access.principal import Role, require_role
 from services.tasks.calendar import CalendarDataError
 from services.tasks.calendar.store import clear_cache, import_year, load_calendar
 from services.tasks.errors import Conflict
+from shared.bodylimit import body_limit, import_limit
 from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
@@ -50,6 +51,7 @@ def get_year(year: int, _principal: PrincipalDep, sessions: SessionsDep) -> Year
 
 
 @router.put("", summary="导入一年的节假日安排（国务院办公厅通知原文，或 CSV：date,kind,note）")
+@body_limit(import_limit)
 async def import_calendar(
     request: Request, principal: PrincipalDep, sessions: SessionsDep
 ) -> dict[str, int]:

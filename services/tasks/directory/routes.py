@@ -17,6 +17,7 @@ from services.tasks.directory.models import Leader, Unit, UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.directory.service import put_leader, put_unit, remove_unit
 from services.tasks.registration.resolution import reresolve
+from shared.bodylimit import body_limit, import_limit
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
 from shared.identity.verify import PrincipalDep
@@ -102,6 +103,7 @@ def delete_unit(
 
 
 @router.post("/import", summary="从 CSV 或 Excel 导入名录（列：名称、类型、别名、成员）")
+@body_limit(import_limit)
 async def import_directory(
     request: Request,
     principal: PrincipalDep,
