@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import wait_until
 from sqlalchemy import select
-from tasks_world import GOV_A, GOV_B, World, bearer, service_app, world
+from tasks_world import GOV_A, GOV_B, World, service_app, world
 
 from services.tasks.accounts.models import Account
 from services.tasks.accounts.passwords import generate_password, weakness
