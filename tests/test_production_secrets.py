@@ -61,7 +61,8 @@ def test_a_weak_secret_stops_the_start_and_is_named(tmp_path: Path) -> None:
 def test_a_short_or_placeholder_session_key_is_named(tmp_path: Path) -> None:
     good = {"DUBAN_ADMIN_TOKEN": secrets.token_urlsafe(32)}
     good["DUBAN_OPERATOR_TOKEN"] = secrets.token_urlsafe(32)
-    for key, why in (("0123456789", "过短"), ("change-me-session-key-" + "x" * 20, "像是示例或占位值")):
+    placeholder = "change-me-session-key-" + "x" * 20
+    for key, why in (("0123456789", "过短"), (placeholder, "像是示例或占位值")):
         process = serve(tmp_path, DUBAN_SESSION_KEY=key, **good)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 2
