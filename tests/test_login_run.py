@@ -143,3 +143,42 @@ def test_a_fresh_start_prints_the_admin_password_once(tmp_path: Path) -> None:
         answer = browser.post("/tasks/login", json={"login": "admin", "password": password})
         assert answer.status_code == 200, "the same key and account after a restart"
     assert "密码 password:" not in again.output, "only the first start makes one"
+
+
+def test_duban_admin_creates_and_resets_an_account(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, select
+
+    from services.tasks.accounts.models import Account
+    from services.tasks.accounts.passwords import verify_password
+
+    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env |= {"DUBAN_DATA_DIR": str(tmp_path / "var")}
+
+    def admin(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "duban", "admin", *args]
+        return subprocess.run(
+            command, cwd=REPO, env=env, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+    def stored() -> Account:
+        engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'tasks.db'}")
+        with engine.connect() as conn:
+            row = conn.execute(select(Account.__table__).where(Account.login == "zhang")).one()
+        engine.dispose()
+        return row
+
+    made = admin("create", "--login", "zhang", "--role", "supervisor", "--government", "default")
+    assert made.returncode == 0, made.stderr
+    (line,) = [x for x in made.stdout.splitlines() if x.startswith("密码")]
+    password = line.split("：", 1)[1].strip()
+    assert verify_password(stored().password_hash, password)
+    assert admin("create", "--login", "zhang", "--government", "default").returncode == 1
+
+    weak = admin("reset", "--login", "zhang", "--password-stdin", stdin="short\n")
+    assert weak.returncode == 1 and "至少" in weak.stderr
+    chosen = "Lq4v-Rt8n-Wx3c"
+    reset = admin("reset", "--login", "zhang", "--password-stdin", stdin=chosen + "\n")
+    assert reset.returncode == 0 and chosen not in reset.stdout, "a given password is not shown"
+    assert verify_password(stored().password_hash, chosen)
+    assert stored().must_change_password
+    assert admin("reset", "--login", "nobody").returncode == 1
