@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from duban.services import SERVICE_NAMES, specs
 from shared.config import Settings
+from shared.identity.sessions import session_settings
 from shared.identity.verify import identity_settings, new_token
 from shared.logs import log_config
 from shared.runtime import Runtime
@@ -34,13 +35,8 @@ def _serve(runtime: Runtime, settings: Settings, port: int | None) -> None:
     )
 
 
-def _run_admin_token(data_dir: Path) -> None:
-    """`duban run` is usable at once, though every door is locked: without a configured
-    bootstrap admin token it makes one, keeps it in ``<data dir>/admin-token`` (readable by
-    its owner only) and says where. `duban serve`, a deployment, is always given its own."""
-    if identity_settings().admin_token is not None:
-        return
-    path = data_dir / "admin-token"
+def _kept_secret(path: Path) -> str:
+    """A random secret kept in ``path`` (readable by its owner only), made the first time."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -48,9 +44,54 @@ def _run_admin_token(data_dir: Path) -> None:
     else:
         with os.fdopen(fd, "w") as file:
             file.write(new_token() + "\n")
-    os.environ["DUBAN_ADMIN_TOKEN"] = path.read_text().strip()
+    return path.read_text().strip()
+
+
+def _run_admin_token(data_dir: Path) -> None:
+    """`duban run` is usable at once, though every door is locked: without a configured
+    bootstrap admin token it makes one, keeps it in ``<data dir>/admin-token`` (readable by
+    its owner only) and says where. `duban serve`, a deployment, is always given its own."""
+    if identity_settings().admin_token is not None:
+        return
+    path = data_dir / "admin-token"
+    os.environ["DUBAN_ADMIN_TOKEN"] = _kept_secret(path)
     identity_settings.cache_clear()
     logging.getLogger("duban").warning("bootstrap admin token (管理员令牌): see %s", path.resolve())
+
+
+def _run_session_key(data_dir: Path) -> None:
+    """Likewise the key that signs people's sessions: ``<data dir>/session-key``."""
+    if session_settings().key is not None:
+        return
+    os.environ["DUBAN_SESSION_KEY"] = _kept_secret(data_dir / "session-key")
+    session_settings.cache_clear()
+
+
+def _run_accounts(settings: Settings, demo: bool) -> None:
+    """The first start makes the administrator ``admin`` and prints its generated password,
+    once, on standard output (never in a log); ``--demo`` adds the demo logins."""
+    from services.tasks.accounts.demo import FIRST_ADMIN, demo_accounts, first_admin
+    from services.tasks.spec import SPEC
+    from shared.runtime import service_runtime
+
+    tasks = service_runtime(SPEC, settings)
+    try:
+        tasks.migrate()
+        with tasks.sessions.begin() as session:
+            password = first_admin(session)
+            if demo:
+                demo_accounts(session)
+    finally:
+        tasks.dispose()
+    if password is not None:
+        print(
+            "\n首次启动，已创建管理员账户 / first start, administrator account created:\n"
+            f"  登录名 login: {FIRST_ADMIN}\n"
+            f"  密码 password: {password}\n"
+            "  只显示这一次，请立即登录并修改 / shown once: log in and change it now\n"
+            "  忘记时 / if lost: duban admin reset --login admin\n",
+            flush=True,
+        )
 
 
 def _refuse_weak_secrets(settings: Settings, services: tuple[str, ...]) -> bool:
@@ -66,6 +107,7 @@ def _refuse_weak_secrets(settings: Settings, services: tuple[str, ...]) -> bool:
     required = {
         "DUBAN_ADMIN_TOKEN": plain(identity_settings().admin_token),
         "DUBAN_OPERATOR_TOKEN": plain(settings.operator_token),
+        "DUBAN_SESSION_KEY": plain(session_settings().key),
     }
     optional = {}
     if "intake" in services:
@@ -85,7 +127,14 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("duban").info("data directory: %s", settings.data_dir.resolve())
     if _refuse_weak_secrets(settings, SERVICE_NAMES):
         return 2
+    if args.demo:
+        if settings.production:
+            print("生产模式拒绝启动：--demo 的演示账户密码是公开的", file=sys.stderr)
+            return 2
+        os.environ["DUBAN_DEMO"] = "true"  # the login page lists the demo logins
     _run_admin_token(settings.data_dir)
+    _run_session_key(settings.data_dir)
+    _run_accounts(settings, args.demo)
     _serve(Runtime(settings, specs()), settings, args.port)
     return 0
 
@@ -208,6 +257,9 @@ def _add_events_command(sub: argparse._SubParsersAction) -> None:
 def _add_general_commands(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="all four services in one process (embedded default)")
     run.add_argument("--port", type=int, default=None)
+    run.add_argument(
+        "--demo", action="store_true", help="add demo logins, listed on the login page"
+    )
     run.set_defaults(func=cmd_run)
     serve = sub.add_parser("serve", help="one service alone (PostgreSQL + Kafka deployment)")
     serve.add_argument("service", choices=SERVICE_NAMES)

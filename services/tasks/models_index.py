@@ -2,6 +2,7 @@
 ``create_all``), whichever concept a caller happened to import first."""
 
 from services.tasks.access.models import ApiToken
+from services.tasks.accounts.models import Account, AccountSession
 from services.tasks.audit import AuditEntry
 from services.tasks.calendar.models import HolidayOverride, HolidayYear
 from services.tasks.directory.models import Leader, Unit
@@ -19,6 +20,8 @@ from services.tasks.supervision.models import ExtensionRequest, Urge
 
 MODELS = (
     ApiToken,
+    Account,
+    AccountSession,
     AuditEntry,
     HolidayOverride,
     HolidayYear,

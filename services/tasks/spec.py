@@ -4,6 +4,7 @@ follows and its scheduled jobs, each declared by the concept that owns it."""
 from pathlib import Path
 
 from services.tasks.access.commands import COMMANDS as ACCESS_COMMANDS
+from services.tasks.accounts.commands import COMMANDS as ACCOUNT_COMMANDS
 from services.tasks.calendar.commands import COMMANDS as CALENDAR_COMMANDS
 from services.tasks.database import metadata
 from services.tasks.models_index import MODELS  # noqa: F401  (every table in the metadata)
@@ -23,5 +24,5 @@ SPEC = ServiceSpec(
     batch_subscriptions=BATCH_SUBSCRIPTIONS,
     exception_handlers=EXCEPTION_HANDLERS,
     jobs=JOBS,
-    commands=(*CALENDAR_COMMANDS, *ACCESS_COMMANDS, *SCAN_COMMANDS),
+    commands=(*CALENDAR_COMMANDS, *ACCESS_COMMANDS, *ACCOUNT_COMMANDS, *SCAN_COMMANDS),
 )

@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from services.tasks.access.routes import router as tokens_router
+from services.tasks.accounts.routes import router as accounts_router
 from services.tasks.calendar.routes import router as calendar_router
 from services.tasks.directory.routes import router as directory_router
 from services.tasks.errors import Conflict, Invalid, NotFound
@@ -22,6 +23,7 @@ ROUTERS = [
     progress_router,
     directory_router,
     tokens_router,
+    accounts_router,
     calendar_router,
     policy_router,
     scan_router,

@@ -18,6 +18,7 @@ from shared.contracts.tasks import (
     ProgressReviewedV1,
     ProgressSubmittedV1,
     ReminderRequestedV1,
+    SessionRevokedV1,
     TaskRegisteredV1,
     TaskSignalChangedV1,
     TaskStatusChangedV1,
@@ -42,6 +43,7 @@ EVENTS: tuple[type[Event], ...] = (
     DirectoryUnitChangedV1,
     TokenIssuedV1,
     TokenRevokedV1,
+    SessionRevokedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

@@ -269,3 +269,23 @@ class TokenRevokedV1(Event):
     token_id: int = Field(ge=1)
     token_hash: str = Field(min_length=64, max_length=64, description="SHA-256, hex")
     revoked_at: dt.datetime
+
+
+class SessionRevokedV1(Event):
+    """A person's login session ended before its time (logout, password reset or change,
+    lock-out, account disabled): every service refuses its cookie from now on (within its
+    30 s cache). A session itself is never announced: its cookie is signed with
+    ``DUBAN_SESSION_KEY`` and every service verifies it alone; only the end is news.
+    Never the session id, only the SHA-256 of ``"session:" + id``."""
+
+    TYPE: ClassVar[str] = "access.session_revoked"
+    VERSION: ClassVar[int] = 1
+    SOURCE: ClassVar[str] = "tasks"
+    KEY_FIELD: ClassVar[str] = "session_id"
+
+    session_id: int = Field(ge=1, description="the tasks service's number of the session")
+    session_hash: str = Field(min_length=64, max_length=64, description="SHA-256, hex")
+    account_id: int = Field(ge=1)
+    revoked_at: dt.datetime
+    expires_at: dt.datetime = Field(description="its absolute end: the copy may drop it after")
+    reason: Literal["logout", "password", "locked", "disabled", "expired"]

@@ -33,6 +33,10 @@ class PrincipalCache:
                 self._entries.clear()
             self._entries[token_hash] = (monotonic(), principal)
 
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def forget_token(self, token_id: int) -> None:
         with self._lock:
             for key, (_, principal) in list(self._entries.items()):

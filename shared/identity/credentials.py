@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 from sqlalchemy.orm import Session
 
 from shared.contracts import Event, limits
-from shared.contracts.tasks import TokenIssuedV1, TokenRevokedV1
+from shared.contracts.tasks import SessionRevokedV1, TokenIssuedV1, TokenRevokedV1
 from shared.db import new_metadata
 from shared.identity.principal import Principal, Role, Unauthorized
 from shared.messaging.inbox import EventHandler
@@ -86,16 +86,51 @@ def on_token_revoked(session: Session, event: Event) -> None:
     session.execute(update.values(revoked_at=event.revoked_at))
 
 
+def on_session_revoked(session: Session, event: Event) -> None:
+    """A person's session ended: a row that says so, keyed by the session's hash. Its
+    ``token_id`` is the session's number negated, apart from every token's; it is revoked
+    from the start, so no ``Authorization: Bearer`` ever matches it. Idempotent."""
+    assert isinstance(event, SessionRevokedV1)
+    found = session.execute(
+        select(CREDENTIAL.c.token_hash).where(CREDENTIAL.c.token_hash == event.session_hash)
+    ).first()
+    if found is None:
+        session.execute(
+            CREDENTIAL.insert().values(
+                token_hash=event.session_hash,
+                token_id=-event.session_id,
+                name=f"session:{event.session_id}",
+                role=SESSION_ROLE,
+                units=[],
+                expires_at=event.expires_at,
+                revoked_at=event.revoked_at,
+            )
+        )
+
+
+SESSION_ROLE = "session"  # the role column of an ended session's row: never a Role
+
 SUBSCRIPTIONS: dict[str, EventHandler] = {
     TokenIssuedV1.TYPE: on_token_issued,
     TokenRevokedV1.TYPE: on_token_revoked,
+    SessionRevokedV1.TYPE: on_session_revoked,
 }
+
+
+def session_ended(session: Session, session_hash: str) -> bool:
+    """Whether this service has heard that the session ended."""
+    found = session.execute(
+        select(CREDENTIAL.c.revoked_at).where(CREDENTIAL.c.token_hash == session_hash)
+    ).first()
+    return found is not None
 
 
 def principal_for_hash(session: Session, token_hash: str) -> Principal:
     row = session.execute(
         select(CREDENTIAL).where(
-            CREDENTIAL.c.token_hash == token_hash, CREDENTIAL.c.revoked_at.is_(None)
+            CREDENTIAL.c.token_hash == token_hash,
+            CREDENTIAL.c.revoked_at.is_(None),
+            CREDENTIAL.c.role != SESSION_ROLE,
         )
     ).first()
     if row is None or (row.expires_at is not None and _aware(row.expires_at) <= datetime.now(UTC)):

@@ -46,11 +46,14 @@ class Principal:
     unit: str | None = None
     leader: str | None = None
     units: tuple[str, ...] = field(default_factory=tuple)
-    token_id: int | None = None  # None: the bootstrap admin token
+    token_id: int | None = None  # None: the bootstrap admin token, or a person's session
+    account_id: int | None = None  # a person logged in (shared.identity.sessions)
 
     @property
     def identity(self) -> str:
         """Who exactly is calling: names are labels and need not be unique."""
+        if self.account_id is not None:
+            return f"account:{self.account_id}"
         return "admin" if self.token_id is None else f"token:{self.token_id}"
 
     @property

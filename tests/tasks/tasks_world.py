@@ -28,6 +28,7 @@ from shared.runtime import Runtime
 
 GOV_A, GOV_B = "default", "gov-b"  # A: intake publishes into "default" only
 ADMIN = "world-admin-token-0123456789"
+SESSION_KEY = "world-session-key-0123456789abcdefghijklmnop"  # signs people's sessions
 OPS_PATHS = {
     "/healthz",
     "/readyz",
@@ -93,6 +94,7 @@ class World:
     runtime: Runtime
     tokens: dict[str, str] = field(default_factory=dict)  # caller → plain token
     token_ids: dict[str, int] = field(default_factory=dict)
+    people: dict[str, dict[str, str]] = field(default_factory=dict)  # caller → session headers
     task1: str = ""
     task2: str = ""
     task_b: str = ""
@@ -101,7 +103,23 @@ class World:
     intake_doc_b: str = ""  # a document of government B in intake (test_authz_services)
 
     def headers(self, caller: str) -> dict[str, str]:
+        if caller in self.people:
+            return self.people[caller]
         return bearer(ADMIN) if caller == "admin" else bearer(self.tokens[caller])
+
+    def log_in(self, caller: str, login: str, password: str) -> None:
+        """A person logged in (as a browser would, with a jar of its own): from now on
+        ``headers(caller)`` sends the session cookie and its CSRF token."""
+        from shared.identity.sessions import COOKIE, CSRF_COOKIE
+
+        browser = TestClient(self.client.app)
+        response = browser.post("/tasks/login", json={"login": login, "password": password})
+        assert response.status_code == 200, response.text
+        session, csrf = response.cookies[COOKIE], response.cookies[CSRF_COOKIE]
+        self.people[caller] = {
+            "Cookie": f"{COOKIE}={session}; {CSRF_COOKIE}={csrf}",
+            "X-CSRF-Token": csrf,
+        }
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.client.request(method, path, headers=bearer(ADMIN), **kwargs)
@@ -183,19 +201,24 @@ def deliver(w: World, notice: dict[str, Any], doc_id: str) -> None:
 
 @contextmanager
 def admin_token_env() -> Iterator[None]:
+    from shared.identity.sessions import session_settings
     from shared.identity.verify import identity_settings
 
-    previous = os.environ.get("DUBAN_TASKS_ADMIN_TOKEN")
-    os.environ["DUBAN_TASKS_ADMIN_TOKEN"] = ADMIN
+    wanted = {"DUBAN_TASKS_ADMIN_TOKEN": ADMIN, "DUBAN_SESSION_KEY": SESSION_KEY}
+    previous = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
     identity_settings.cache_clear()
+    session_settings.cache_clear()
     try:
         yield
     finally:
-        if previous is None:
-            del os.environ["DUBAN_TASKS_ADMIN_TOKEN"]
-        else:
-            os.environ["DUBAN_TASKS_ADMIN_TOKEN"] = previous
+        for name, value in previous.items():
+            if value is None:
+                del os.environ[name]
+            else:
+                os.environ[name] = value
         identity_settings.cache_clear()
+        session_settings.cache_clear()
 
 
 @contextmanager

@@ -248,6 +248,63 @@ def _scan(w: World, _caller: str, args: dict[str, Any]) -> Call:
 
 def _scan_preview(w: World, _caller: str, args: dict[str, Any]) -> Call:
     return "/tasks/scan/preview", {"params": {"date": "2022-10-11"}}
+PASSWORD = "Kp7r-Xm3a-Qd9w"
+_logins = iter(range(1, 100_000))
+
+
+def _login_page(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/login", {}
+
+
+def _login(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    password = "Wrong#Pass-2026" if args.get("wrong") else PASSWORD
+    return "/tasks/login", {"json": {"login": "acct-leader-a", "password": password}}
+
+
+def _logout(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/logout", {}
+
+
+def _me(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/me", {}
+
+
+def _own_password(w: World, caller: str, args: dict[str, Any]) -> Call:
+    if caller in w.people:  # a fresh session: the change ends every one of the account
+        w.log_in(caller, "person-changer", w.__dict__.setdefault("changer_pw", PASSWORD))
+        old, new = w.__dict__["changer_pw"], f"Nw5t-Hq8k-{next(_logins):04d}"
+        w.__dict__["changer_pw"] = new
+        return "/tasks/me/password", {"json": {"old_password": old, "new_password": new}}
+    return "/tasks/me/password", {"json": {"old_password": PASSWORD, "new_password": PASSWORD}}
+
+
+def _accounts(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return "/tasks/accounts", {}
+
+
+def _new_account(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    body = {
+        "login": f"new-{next(_logins)}",
+        "display_name": "新账户",
+        "role": "leader",
+        "leader": "王明",
+        "government_id": GOV_A,
+    }
+    return "/tasks/accounts", {"json": body | args.get("body", {})}
+
+
+def _account_of(w: World, args: dict[str, Any]) -> int:
+    login = args.get("of", "acct-leader-a-2")
+    (found,) = [a for a in w.admin("GET", "/tasks/accounts") if a["login"] == login]
+    return found["id"]
+
+
+def _patch_account(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return f"/tasks/accounts/{_account_of(w, args)}", {"json": {"display_name": "改名"}}
+
+
+def _reset_account(w: World, _caller: str, args: dict[str, Any]) -> Call:
+    return f"/tasks/accounts/{_account_of(w, args)}/password", {"json": {}}
 
 
 ENDPOINTS: dict[tuple[str, str], Callable[[World, str, dict[str, Any]], Call]] = {
@@ -284,7 +341,18 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, str, dict[str, Any]], Call]] =
     ("PUT", "/tasks/policy"): _put_policy,
     ("POST", "/tasks/scan"): _scan,
     ("GET", "/tasks/scan/preview"): _scan_preview,
+    ("GET", "/tasks/login"): _login_page,
+    ("POST", "/tasks/login"): _login,
+    ("POST", "/tasks/logout"): _logout,
+    ("GET", "/tasks/me"): _me,
+    ("POST", "/tasks/me/password"): _own_password,
+    ("GET", "/tasks/accounts"): _accounts,
+    ("POST", "/tasks/accounts"): _new_account,
+    ("PATCH", "/tasks/accounts/{account_id}"): _patch_account,
+    ("POST", "/tasks/accounts/{account_id}/password"): _reset_account,
 }
+# Open without a credential: a person logging in has none yet.
+PUBLIC = {("GET", "/tasks/login"), ("POST", "/tasks/login")}
 
 # --- what each caller must get ---------------------------------------------------------------
 
@@ -321,6 +389,10 @@ def token_govs(*govs: str | None) -> Callable[[World, Any], bool]:
     return lambda _w, body: {t["government_id"] for t in body} == set(govs)
 
 
+def named(name: str) -> Callable[[World, Any], bool]:
+    return lambda _w, body: body["name"] == name
+
+
 SUP_A, SUP_B, ZHUJIAN, JIAOTI, LEADER, OA = (
     "supervisor-A",
     "supervisor-B",
@@ -330,6 +402,12 @@ SUP_A, SUP_B, ZHUJIAN, JIAOTI, LEADER, OA = (
     "oa-caizheng",
 )
 NON_BUREAU = (ZHUJIAN, JIAOTI, LEADER, OA)
+# People logged in (session cookie + CSRF token): the same answers as a token of their role.
+PERSON_SUP_A, PERSON_LEADER, PERSON_CHANGER = (
+    "person-supervisor-A",
+    "person-leader-wangming",
+    "person-changer",
+)
 
 
 def unit_action_rows(endpoint: tuple[str, str], ok: int) -> list[Row]:
@@ -512,18 +590,64 @@ MATRIX: list[Row] = [
         Row((m, p), c, 403)
         for m, p in (("POST", "/tasks/scan"), ("GET", "/tasks/scan/preview"))
         for c in (SUP_A, SUP_B, *NON_BUREAU)
+    # a person's session is verified like a token of the same role, government and leader
+    Row(TASKS, PERSON_SUP_A, 200, sees=tasks_seen("task1", "task2"), note="session"),
+    Row(TASKS, PERSON_LEADER, 200, sees=tasks_seen("task1"), note="session"),
+    Row(TASK, PERSON_LEADER, 403, {"task": "task2"}, note="session, task 2, not his"),
+    Row(("POST", "/tasks/tasks/{task_id}/urge"), PERSON_SUP_A, 200, note="session"),
+    Row(("POST", "/tasks/tasks/{task_id}/urge"), PERSON_LEADER, 403, note="session"),
+    Row(("GET", "/tasks/tokens"), PERSON_LEADER, 403, note="session"),
+    # logging in is open to anyone (what is sent with it does not matter)
+    *(Row(("GET", "/tasks/login"), c, 200) for c in ("admin", ZHUJIAN, PERSON_LEADER)),
+    Row(("POST", "/tasks/login"), ZHUJIAN, 200, note="right password"),
+    Row(("POST", "/tasks/login"), ZHUJIAN, 401, {"wrong": True}, note="wrong password"),
+    # oneself: who am I, log out (a token has no session to end), change one's password
+    *(Row(("GET", "/tasks/me"), c, 200, sees=named(c)) for c in (SUP_A, ZHUJIAN, OA)),
+    Row(("GET", "/tasks/me"), PERSON_LEADER, 200, sees=named("王明（acct-leader-a）")),
+    *(Row(("POST", "/tasks/logout"), c, 200) for c in ("admin", ZHUJIAN)),
+    Row(("POST", "/tasks/me/password"), PERSON_CHANGER, 200, note="a person"),
+    *(Row(("POST", "/tasks/me/password"), c, 403, note="a token") for c in ("admin", SUP_A)),
+    # accounts: the bureau opens and manages unit and leader accounts of its government
+    Row(("GET", "/tasks/accounts"), "admin", 200, sees=token_govs(GOV_A, GOV_B)),
+    Row(("GET", "/tasks/accounts"), SUP_A, 200, sees=token_govs(GOV_A)),
+    Row(("GET", "/tasks/accounts"), SUP_B, 200, sees=token_govs(GOV_B)),
+    Row(("GET", "/tasks/accounts"), PERSON_SUP_A, 200, sees=token_govs(GOV_A), note="session"),
+    *(Row(("GET", "/tasks/accounts"), c, 403) for c in (*NON_BUREAU, PERSON_LEADER)),
+    Row(("POST", "/tasks/accounts"), "admin", 201),
+    Row(("POST", "/tasks/accounts"), SUP_A, 201, note="a leader of A"),
+    Row(("POST", "/tasks/accounts"), PERSON_SUP_A, 201, note="session, a leader of A"),
+    Row(("POST", "/tasks/accounts"), SUP_A, 403, {"body": {"role": "supervisor"}}, note="sup."),
+    Row(("POST", "/tasks/accounts"), SUP_A, 403, {"body": {"government_id": GOV_B}}, note="B"),
+    Row(("POST", "/tasks/accounts"), SUP_B, 403, note="for A"),
+    *(Row(("POST", "/tasks/accounts"), c, 403) for c in (*NON_BUREAU, PERSON_LEADER)),
+    *(
+        row
+        for endpoint in (
+            ("PATCH", "/tasks/accounts/{account_id}"),
+            ("POST", "/tasks/accounts/{account_id}/password"),
+        )
+        for row in (
+            Row(endpoint, "admin", 200),
+            Row(endpoint, SUP_A, 200, note="a leader of A"),
+            Row(endpoint, SUP_A, 403, {"of": "acct-sup-a"}, note="a supervisor of A"),
+            Row(endpoint, SUP_B, 404, note="A's, hidden"),
+            *(Row(endpoint, c, 403) for c in (*NON_BUREAU, PERSON_LEADER)),
+        )
     ),
 ]
 
 # Read by every token and scoped to the caller rather than refused (their rows check what
 # each caller sees); every other endpoint has at least one refused caller in the table.
 SCOPED = {("GET", "/tasks/tasks"), ("GET", "/tasks/rounds"), ("GET", "/tasks/calendar/{year}")}
+# About the caller itself: whoever calls gets its own answer.
+SELF = {("GET", "/tasks/me"), ("POST", "/tasks/logout")}
 
 UNAUTHENTICATED = {
     "no token": {},
     "garbage token": bearer("dbn_not-a-token-we-issued"),
     "not a bearer": {"Authorization": "Basic dXNlcjpwYXNz"},
     "revoked token": None,  # filled in from the world
+    "forged session": {"Cookie": "duban_session=eyJzaWQiOiJ4In0.bm90LXNpZ25lZA"},
 }
 
 
@@ -534,6 +658,18 @@ def w(tmp_path_factory: pytest.TempPathFactory, module_database_url: str | None)
         built.admin("PUT", "/tasks/directory/leaders/王明", json={}, params={"government": GOV_A})
         built.issue("leader-lihua", role="leader", government_id=GOV_A, leader="李华")
         built.issue("unit-B-zhujian", role="unit", government_id=GOV_B, unit="县住建局")
+        people = {
+            "acct-sup-a": ("督查员", {"role": "supervisor"}, PERSON_SUP_A),
+            "acct-leader-a": ("王明", {"role": "leader", "leader": "王明"}, PERSON_LEADER),
+            "acct-leader-a-2": ("李华", {"role": "leader", "leader": "李华"}, None),
+            "person-changer": ("赵丽", {"role": "leader", "leader": "赵丽"}, PERSON_CHANGER),
+            "acct-sup-b": ("乙督查员", {"role": "supervisor", "government_id": GOV_B}, None),
+        }
+        for login, (name, body, caller) in people.items():
+            body = {"login": login, "display_name": name, "government_id": GOV_A, **body}
+            built.admin("POST", "/tasks/accounts", json={**body, "password": PASSWORD})
+            if caller is not None:
+                built.log_in(caller, login, PASSWORD)
         yield built
 
 
@@ -546,7 +682,7 @@ def test_every_endpoint_is_in_the_table(w: World) -> None:
     for endpoint in ENDPOINTS:
         codes = {row.expect for row in MATRIX if row.endpoint == endpoint}
         assert any(200 <= c < 300 for c in codes), f"{endpoint}: nobody may call it?"
-        if endpoint not in SCOPED:
+        if endpoint not in SCOPED | PUBLIC | SELF:
             assert codes & {403, 404}, f"{endpoint}: no refused caller in the table"
 
 
@@ -555,6 +691,7 @@ def test_matrix(w: World, row: Row) -> None:
     url, kwargs = ENDPOINTS[row.endpoint](w, row.caller, row.args)
     method = row.endpoint[0]
     response = w.client.request(method, url, headers=w.headers(row.caller), **kwargs)
+    w.client.cookies.clear()  # a login's cookies stay with that row
     assert response.status_code == row.expect, response.text
     if row.expect in (401, 403, 404):
         assert response.json()["detail"], "a refusal says why"
@@ -562,10 +699,11 @@ def test_matrix(w: World, row: Row) -> None:
         assert row.sees(w, response.json()), response.text
 
 
+LOCKED = sorted(set(ENDPOINTS) - PUBLIC)
+
+
 @pytest.mark.parametrize("how", sorted(UNAUTHENTICATED))
-@pytest.mark.parametrize(
-    "endpoint", sorted(ENDPOINTS), ids=[" ".join(e) for e in sorted(ENDPOINTS)]
-)
+@pytest.mark.parametrize("endpoint", LOCKED, ids=[" ".join(e) for e in LOCKED])
 def test_unauthenticated(w: World, endpoint: tuple[str, str], how: str) -> None:
     url, kwargs = ENDPOINTS[endpoint](w, "admin", {})
     headers = UNAUTHENTICATED[how]
@@ -574,3 +712,11 @@ def test_unauthenticated(w: World, endpoint: tuple[str, str], how: str) -> None:
     response = w.client.request(endpoint[0], url, headers=headers, **kwargs)
     assert response.status_code == 401, response.text
     assert response.headers.get("www-authenticate") == "Bearer"
+
+
+@pytest.mark.parametrize("endpoint", sorted(PUBLIC), ids=[" ".join(e) for e in sorted(PUBLIC)])
+def test_logging_in_needs_no_credential(w: World, endpoint: tuple[str, str]) -> None:
+    url, kwargs = ENDPOINTS[endpoint](w, "anonymous", {})
+    response = w.client.request(endpoint[0], url, **kwargs)
+    w.client.cookies.clear()
+    assert response.status_code == 200, response.text
