@@ -203,12 +203,19 @@ def deliver(w: World, notice: dict[str, Any], doc_id: str) -> None:
 def admin_token_env() -> Iterator[None]:
     from shared.identity.sessions import session_settings
     from shared.identity.verify import identity_settings
+    from shared.ratelimit import rate_settings
 
-    wanted = {"DUBAN_TASKS_ADMIN_TOKEN": ADMIN, "DUBAN_SESSION_KEY": SESSION_KEY}
+    # The world's callers are many and quick; the rate limits have their own tests.
+    wanted = {
+        "DUBAN_TASKS_ADMIN_TOKEN": ADMIN,
+        "DUBAN_SESSION_KEY": SESSION_KEY,
+        "DUBAN_RATE_ENABLED": "false",
+    }
     previous = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     identity_settings.cache_clear()
     session_settings.cache_clear()
+    rate_settings.cache_clear()
     try:
         yield
     finally:
@@ -219,6 +226,7 @@ def admin_token_env() -> Iterator[None]:
                 os.environ[name] = value
         identity_settings.cache_clear()
         session_settings.cache_clear()
+        rate_settings.cache_clear()
 
 
 @contextmanager

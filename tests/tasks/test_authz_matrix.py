@@ -248,6 +248,8 @@ def _scan(w: World, _caller: str, args: dict[str, Any]) -> Call:
 
 def _scan_preview(w: World, _caller: str, args: dict[str, Any]) -> Call:
     return "/tasks/scan/preview", {"params": {"date": "2022-10-11"}}
+
+
 PASSWORD = "Kp7r-Xm3a-Qd9w"
 _logins = iter(range(1, 100_000))
 
@@ -590,6 +592,7 @@ MATRIX: list[Row] = [
         Row((m, p), c, 403)
         for m, p in (("POST", "/tasks/scan"), ("GET", "/tasks/scan/preview"))
         for c in (SUP_A, SUP_B, *NON_BUREAU)
+    ),
     # a person's session is verified like a token of the same role, government and leader
     Row(TASKS, PERSON_SUP_A, 200, sees=tasks_seen("task1", "task2"), note="session"),
     Row(TASKS, PERSON_LEADER, 200, sees=tasks_seen("task1"), note="session"),

@@ -13,6 +13,7 @@ from services.tasks.access.principal import Role
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
 from shared.identity.verify import PrincipalDep, principal_cache
+from shared.ratelimit import rate_limit
 from shared.web import SessionsDep
 
 GovernmentQuery = Annotated[
@@ -64,7 +65,7 @@ class IssuedToken(TokenOut):
     token: str = Field(description="只显示这一次，请妥善保存")
 
 
-@router.post("", status_code=201, summary="签发令牌")
+@router.post("", status_code=201, summary="签发令牌", dependencies=[rate_limit("tokens")])
 def issue(body: TokenIn, principal: PrincipalDep, sessions: SessionsDep) -> IssuedToken:
     with sessions.begin() as session:
         row, plain = tokens.issue(session, principal, **body.model_dump())

@@ -35,6 +35,7 @@ from shared.identity.verify import (
     session_cache_key,
     session_principal,
 )
+from shared.ratelimit import RateLimited, check_rate
 from shared.web import SessionsDep
 
 router = APIRouter(tags=["登录与账户"])
@@ -263,6 +264,11 @@ async def login(request: Request, sessions: SessionsDep) -> Response:
             return JSONResponse({"detail": "请求体须为 JSON：login、password"}, status_code=422)
     if cookies.session_settings().key is None:
         return _refused(form, next_path, "未配置会话密钥 DUBAN_SESSION_KEY，暂不能登录", 503)
+    try:
+        await check_rate(request, "login", credential=body.login)
+    except RateLimited as limited:
+        retry = int(limited.headers["Retry-After"]) if limited.headers else 60
+        return _refused(form, next_path, limited.detail["message"], 429, retry)
     settings, throttles, client = tasks_settings(), _throttles(request), _client(request)
     waiting = max(throttles.clients.retry_after(client), throttles.names.retry_after(body.login))
     if waiting:
