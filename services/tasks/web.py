@@ -14,6 +14,7 @@ from services.tasks.lifecycle.routes import router as tasks_router
 from services.tasks.progress.routes import router as progress_router
 from services.tasks.reminders.routes import router as policy_router
 from services.tasks.supervision.routes import router as supervision_router
+from shared.errors import error_body
 
 ROUTERS = [
     tasks_router,
@@ -27,7 +28,7 @@ ROUTERS = [
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status)
+    return JSONResponse(error_body(status, message), status_code=status)
 
 
 async def on_not_found(_request: Request, exc: Exception) -> JSONResponse:

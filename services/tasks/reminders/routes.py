@@ -6,19 +6,20 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from services.tasks.access.principal import Role, government_of, require_role
 from services.tasks.access.routes import GovernmentQuery
 from services.tasks.reminders.policy import policy_of, set_policy
 from services.tasks.reminders.steps import ReminderPolicy
 from shared.identity.verify import PrincipalDep
+from shared.validation import ApiModel
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/policy", tags=["提醒与升级规则"])
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(ApiModel):
     before_due: list[int] = Field(
         description="到期前提前提醒的工作日数，如 [5, 3, 1]", min_length=0, max_length=10
     )
