@@ -10,10 +10,13 @@ from __future__ import annotations
 import enum
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event, exc, text
+from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import sqltypes
 
 # A connection attempt gives up after this (libpq's connect_timeout, in whole seconds): a
 # server that does not answer (a dead host, a partition) costs a request this, not minutes.
@@ -49,6 +52,11 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        # Before the first statement: the dialect adapts each column type once, on first use.
+        engine.dialect.colspecs = {  # type: ignore[misc]
+            **engine.dialect.colspecs,
+            sqltypes.DateTime: UtcSqliteDateTime,
+        }
         return engine
     # At least as many pooled connections as request threads (anyio's default limiter: 40):
     # with fewer, the overflow connections are opened and closed per request under load,
@@ -70,6 +78,37 @@ def make_engine(url: str, schema: str, **options: Any) -> Engine:
     event.listen(engine, "connect", _search_path_setter(schema))
     _ensure_schema(engine, schema)
     return engine
+
+
+class UtcSqliteDateTime(SQLITE_DATETIME):
+    """``DateTime(timezone=True)`` on SQLite, which keeps no offset: written in UTC, read back
+    as UTC, so a timestamp reads the same (``…+00:00``) on SQLite as on PostgreSQL and
+    compares with an aware ``now``. Columns without ``timezone=True`` are left as they are."""
+
+    def bind_processor(self, dialect: Any) -> Any:
+        process = super().bind_processor(dialect)
+        if not self.timezone:
+            return process
+
+        def to_utc(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return process(value) if process else value
+
+        return to_utc
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        process = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return process
+
+        def as_utc(value: Any) -> Any:
+            value = process(value) if process else value
+            if isinstance(value, datetime) and value.tzinfo is None:
+                return value.replace(tzinfo=UTC)
+            return value
+
+        return as_utc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -182,7 +182,10 @@ def test_a_real_fault_is_a_500_in_json_and_logged(
         for path in ("/bug", "/constraint"):
             answer = failing_client.get(path)
             assert answer.status_code == 500
-            assert answer.json() == {"detail": "服务内部错误，已记录在案，请联系系统管理员"}
+            assert answer.json() == {
+                "detail": "服务内部错误，已记录在案，请联系系统管理员",
+                "code": "internal",
+            }
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [
         ZeroDivisionError,
         IntegrityError,

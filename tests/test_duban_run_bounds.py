@@ -27,7 +27,8 @@ def _refuse_then_publish(http: httpx.Client) -> None:
     assert draft.status_code == 201, draft.text
     refused = http.post(f"/intake/documents/{draft.json()['id']}/publish")
     assert refused.status_code == 422, refused.text
-    message = refused.json()["detail"]["message"]
+    assert refused.json()["code"] == "out_of_bounds"
+    message = refused.json()["detail"]
     assert message.startswith("第3项任务的“所属章节”第1项不能超过 300 个字符"), message
     assert http.get(f"/intake/documents/{draft.json()['id']}").json()["status"] == "draft"
 

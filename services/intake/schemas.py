@@ -2,19 +2,60 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from services.intake import publishing, service
-from services.intake.service import DraftTaskIn
 
 
-class DraftTaskOut(DraftTaskIn):
+def _date_or_none(value: Any) -> Any:
+    """A stored date as a date; one that is not (an old parser's) as none, not a failure."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class DeadlineOut(BaseModel):
+    phrase: str = Field("", description="原文，如 6月底前")
+    date: Annotated[dt.date | None, BeforeValidator(_date_or_none)] = Field(
+        None, description="日期；无法确定时为 null"
+    )
+    about: str = ""
+
+
+class TargetOut(BaseModel):
+    phrase: str = Field("", description="原文")
+    subject: str = ""
+    comparator: str = Field("=", description="≥、≤、= 或 ≈")
+    value: float | None = None
+    value_max: float | None = None
+    unit: str = ""
+
+
+class DraftTaskOut(BaseModel):
+    """A draft task as stored: whatever the parser or a reviewer put there, shown as it is
+    (lax, so that no stored value can make the review page fail)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     position: int
     task_id: str
+    number: str
+    path: list[str]
+    text: str
+    leaders: list[str]
+    lead_units: list[str]
+    responsible_units: list[str]
+    cooperating_units: list[str]
+    deadlines: list[DeadlineOut]
+    targets: list[TargetOut]
     units: list[dict[str, Any]]
 
 

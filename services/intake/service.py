@@ -3,31 +3,49 @@ commits: the API owns the transaction, so a failure anywhere stores nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.intake import changes
 from services.intake.models import DirectoryUnit, Document, DraftTask
-from services.intake.parsing import Deadline, ParsedNotice, Target, UnitDirectory, parse_notice
+from services.intake.parsing import ParsedNotice, UnitDirectory, parse_notice
+from services.intake.parsing.model import Comparator
 from services.intake.readers import ReadError, read_document
 from shared.contracts import limits
+from shared.validation import ApiModel, Day
+
+# What a clerk types into a draft. A draft holds any length a column can take (free text up
+# to ``limits.TEXT``); publishing holds it to the contract's bounds (``publishing.problems``)
+# and tells the reviewer which value is too long. Figures are finite and of sane size.
+Figure = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 
-class DraftDeadline(Deadline):
-    """A time node as the draft keeps it: the parser's, with a real date. A draft holds any
-    length; publishing holds it to the contract's bounds (``publishing.problems``)."""
+class DraftDeadline(ApiModel):
+    """A time node as the draft keeps it: the parser's, with a real date."""
 
-    date: dt.date | None = Field(description="日期（YYYY-MM-DD）；无法确定时为 null")
+    phrase: str = Field(max_length=limits.TEXT, description="原文，如 6月底前")
+    date: Day | None = Field(description="日期（YYYY-MM-DD，1900—2100 年）；无法确定时为 null")
+    about: str = Field("", max_length=limits.TEXT, description="所指事项")
 
 
-class DraftTaskIn(BaseModel):
+class DraftTarget(ApiModel):
+    """A quantified goal as the draft keeps it (the parser's ``Target``)."""
+
+    phrase: str = Field(max_length=limits.TEXT, description="原文，如 新增就业7400人以上")
+    subject: str = Field("", max_length=limits.TEXT, description="指标")
+    comparator: Comparator = Field("=", description="≥、≤、= 或 ≈")
+    value: Figure = Field(description="目标值")
+    value_max: Figure | None = Field(None, description="区间目标的上限")
+    unit: str = Field("", max_length=limits.TEXT, description="计量单位，如 亿元")
+
+
+class DraftTaskIn(ApiModel):
     number: str = Field(min_length=1, max_length=limits.NUMBER, description="序号，如（三）或 12")
     path: list[str] = Field(default_factory=list, description="所属章节标题，由外到内")
     text: str = Field(min_length=1, description="任务内容")
@@ -36,10 +54,10 @@ class DraftTaskIn(BaseModel):
     responsible_units: list[str] = Field(default_factory=list, description="责任单位")
     cooperating_units: list[str] = Field(default_factory=list, description="配合单位")
     deadlines: list[DraftDeadline] = Field(default_factory=list, description="时间节点")
-    targets: list[Target] = Field(default_factory=list, description="量化目标")
+    targets: list[DraftTarget] = Field(default_factory=list, description="量化目标")
 
 
-class DraftTaskPatch(BaseModel):
+class DraftTaskPatch(ApiModel):
     """Only the fields given are changed."""
 
     number: str | None = Field(None, min_length=1, max_length=limits.NUMBER)
@@ -50,10 +68,10 @@ class DraftTaskPatch(BaseModel):
     responsible_units: list[str] | None = None
     cooperating_units: list[str] | None = None
     deadlines: list[DraftDeadline] | None = None
-    targets: list[Target] | None = None
+    targets: list[DraftTarget] | None = None
 
 
-class DocumentIn(BaseModel):
+class DocumentIn(ApiModel):
     government_id: str = Field(
         "default", max_length=limits.GOVERNMENT_ID, description="政府（租户）标识"
     )

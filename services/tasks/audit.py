@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from services.tasks.database import GOV, Base
 from services.tasks.recorders import recorder_for
+from shared.contracts import limits
 
 
 class AuditEntry(Base):
@@ -27,7 +28,7 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(100))
     action: Mapped[str] = mapped_column(String(60))
     entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str] = mapped_column(String(limits.UNIT_NAME))  # a unit, a task, a report
     task_id: Mapped[str | None] = mapped_column(String(80), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -16,6 +16,7 @@ from services.tasks.progress.routes import router as progress_router
 from services.tasks.reminders.routes import router as policy_router
 from services.tasks.reminders.routes import scan_router
 from services.tasks.supervision.routes import router as supervision_router
+from shared.errors import error_body
 
 ROUTERS = [
     tasks_router,
@@ -31,7 +32,7 @@ ROUTERS = [
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"detail": message}, status_code=status)
+    return JSONResponse(error_body(status, message), status_code=status)
 
 
 async def on_not_found(_request: Request, exc: Exception) -> JSONResponse:

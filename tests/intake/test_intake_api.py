@@ -223,8 +223,9 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_is_stored(
     data, name, expected = BAD_INPUTS[case]
     response = upload(client, data, name)
     assert response.status_code == expected, response.text
-    detail = response.json()["detail"]
-    message = detail["message"] if isinstance(detail, dict) else detail
+    body = response.json()
+    message = body["detail"]
+    assert isinstance(message, str) and body["code"], body
     assert any("\u4e00" <= ch <= "\u9fff" for ch in message), message
     assert document_count(runtime) == 0
     assert client.get("/healthz").status_code == 200
@@ -260,7 +261,10 @@ def test_a_docx_upload_gives_the_same_draft_as_the_text(client: TestClient) -> N
 def test_a_malformed_request_is_explained_in_chinese(client: TestClient) -> None:
     response = client.post("/documents", json={"title": "", "year": "明年", "tasks": []})
     assert response.status_code == 422
-    message = response.json()["message"]
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert {e["loc"][-1] for e in body["errors"]} == {"title", "year", "tasks"}
+    message = body["detail"]
     assert "请求内容“title”：不能少于 1 个字符" in message
     assert "请求内容“year”：应为整数" in message
     assert "请求内容“tasks”：至少需要 1 项" in message

@@ -57,13 +57,13 @@ def test_a_heading_beyond_the_contract_is_refused_at_publish_and_nothing_goes_ou
     refused = client.post(f"/documents/{document['id']}/publish")
 
     assert refused.status_code == 422
-    detail = refused.json()["detail"]
-    assert detail["code"] == "out_of_bounds"
-    assert detail["problems"] == [
+    body = refused.json()
+    assert body["code"] == "out_of_bounds"
+    assert body["problems"] == [
         "第3项任务的“所属章节”第1项不能超过 300 个字符",
         "第4项任务的“所属章节”第1项不能超过 300 个字符",
     ]
-    assert detail["message"].endswith("请修改后再发布。")
+    assert body["detail"].endswith("请修改后再发布。")
     assert outbox(runtime) == []
     assert client.get(f"/documents/{document['id']}").json()["status"] == "draft"
 
@@ -114,7 +114,7 @@ def test_a_correction_beyond_the_contract_is_named_by_task_and_field(
     refused = client.post(f"/documents/{document['id']}/publish")
 
     assert refused.status_code == 422
-    assert refused.json()["detail"]["problems"] == [
+    assert refused.json()["problems"] == [
         "第2项任务的“牵头单位”第1项不能超过 200 个字符",
         "第2项任务的“时间节点”第1项的“原文”不能超过 200 个字符",
         "第2项任务的“量化目标”第1项的“计量单位”不能超过 20 个字符",

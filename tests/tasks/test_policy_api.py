@@ -31,7 +31,7 @@ def test_defaults_then_an_audited_change(
         assert changed.json()["before_due"] == [10, 3, 1], "sorted, furthest first"
         assert client.get("/policy", params=params).json()["escalate_to_leader_after"] == 4
         bad = client.put("/policy", params=params, json={**OWN, "circular_after": 2})
-        assert bad.status_code == 422 and "通报" in bad.json()["message"]
+        assert bad.status_code == 422 and "通报" in bad.json()["detail"]
     with runtime.services["tasks"].sessions() as session:
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "policy.updated")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from services.tasks.access.principal import Role, require_role
@@ -12,6 +13,7 @@ from services.tasks.calendar import CalendarDataError
 from services.tasks.calendar.store import clear_cache, import_year, load_calendar
 from services.tasks.errors import Conflict
 from shared.bodylimit import body_limit, import_limit
+from shared.contracts import limits
 from shared.identity.verify import PrincipalDep
 from shared.web import SessionsDep
 
@@ -36,7 +38,11 @@ def _decode(raw: bytes) -> str:
 
 
 @router.get("/{year}", summary="某年的工作日依据与节假日")
-def get_year(year: int, _principal: PrincipalDep, sessions: SessionsDep) -> YearOut:
+def get_year(
+    year: Annotated[int, Path(ge=limits.YEAR_MIN, le=limits.YEAR_MAX, description="年份")],
+    _principal: PrincipalDep,
+    sessions: SessionsDep,
+) -> YearOut:
     with sessions() as session:
         calendar = load_calendar(session)
     days = [date(year, 1, 1) + timedelta(n) for n in range(366)]
@@ -50,7 +56,23 @@ def get_year(year: int, _principal: PrincipalDep, sessions: SessionsDep) -> Year
     )
 
 
-@router.put("", summary="导入一年的节假日安排（国务院办公厅通知原文，或 CSV：date,kind,note）")
+CALENDAR_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "国务院办公厅关于某年部分节假日安排的通知原文，或 CSV（date,kind,note）",
+        "content": {
+            "text/plain": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.put(
+    "",
+    summary="导入一年的节假日安排（国务院办公厅通知原文，或 CSV：date,kind,note）",
+    openapi_extra=CALENDAR_BODY,
+)
 @body_limit(import_limit)
 async def import_calendar(
     request: Request, principal: PrincipalDep, sessions: SessionsDep

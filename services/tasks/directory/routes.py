@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 from sqlalchemy import select
 
 from services.tasks import audit
@@ -16,11 +16,13 @@ from services.tasks.directory.importing import DirectoryRow, read_directory_file
 from services.tasks.directory.models import Leader, Unit, UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.directory.service import put_leader, put_unit, remove_unit
+from services.tasks.errors import Invalid
 from services.tasks.registration.resolution import reresolve
 from shared.bodylimit import body_limit, import_limit
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
 from shared.identity.verify import PrincipalDep
+from shared.validation import ApiModel
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/directory", tags=["单位名录"])
@@ -30,8 +32,10 @@ LeaderPath = Annotated[
 ]
 
 
-class UnitIn(BaseModel):
-    kind: UnitKind = Field(UnitKind.UNIT, description="unit 单位，group 分组")
+class UnitIn(ApiModel):
+    kind: Annotated[UnitKind, Strict(False)] = Field(
+        UnitKind.UNIT, description="unit 单位，group 分组"
+    )
     aliases: list[UnitName] = Field(default_factory=list, description="别名、曾用名、其他写法")
     members: list[UnitName] = Field(default_factory=list, description="分组的成员单位")
 
@@ -45,7 +49,7 @@ class UnitOut(BaseModel):
     members: list[str]
 
 
-class LeaderIn(BaseModel):
+class LeaderIn(ApiModel):
     title: str = Field("", max_length=100, description="职务")
 
 
@@ -102,7 +106,25 @@ def delete_unit(
         reresolve(session, gov)
 
 
-@router.post("/import", summary="从 CSV 或 Excel 导入名录（列：名称、类型、别名、成员）")
+DIRECTORY_FILE = {
+    "requestBody": {
+        "required": True,
+        "description": "CSV（UTF-8、GB18030）或 Excel；列：名称、类型、别名、成员",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/import",
+    summary="从 CSV 或 Excel 导入名录（列：名称、类型、别名、成员）",
+    openapi_extra=DIRECTORY_FILE,
+)
 @body_limit(import_limit)
 async def import_directory(
     request: Request,
@@ -112,7 +134,14 @@ async def import_directory(
 ) -> dict[str, int]:
     require_role(principal, Role.SUPERVISOR)
     gov = government_of(principal, government)
-    rows = read_directory_file(await request.body())
+    data = await request.body()
+    if not data.strip():
+        raise Invalid("名录文件为空：请提交 CSV 或 Excel 文件（列：名称、类型、别名、成员）")
+    rows = read_directory_file(data)
+    if not rows:
+        raise Invalid(
+            "名录文件中没有单位：第一行为表头（名称、类型、别名、成员），其后每行一个单位"
+        )
     with sessions.begin() as session:
         for row in rows:
             put_unit(session, gov, row, principal.name)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts import limits
 from shared.contracts.limits import UnitName
+from shared.validation import ApiModel, Day
 
 REASON = 2000  # what a person types as a reason, a comment or a 催办 (events take limits.TEXT)
 
@@ -81,7 +82,7 @@ class RoundOut(Orm):
 
 class ExtensionOut(Orm):
     id: int
-    milestone_id: int
+    milestone_id: int = Field(ge=1, le=2**31 - 1, description="时间节点编号")
     unit: str
     requested_date: date
     reason: str
@@ -131,7 +132,7 @@ class TaskDetail(TaskSummary):
     timeline: list[TimelineEntry]
 
 
-class UnitAction(BaseModel):
+class UnitAction(ApiModel):
     unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="办理单位")
 
 
@@ -139,7 +140,7 @@ class ReturnIn(UnitAction):
     reason: str = Field(min_length=1, max_length=REASON, description="退回理由")
 
 
-class ReassignIn(BaseModel):
+class ReassignIn(ApiModel):
     unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="原单位")
     new_unit: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="改派给")
     reason: str = Field(min_length=1, max_length=REASON, description="改派理由")
@@ -149,40 +150,40 @@ class CompletionRequestIn(UnitAction):
     summary: str = Field(min_length=1, max_length=limits.TEXT, description="办结情况说明")
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(ApiModel):
     approve: bool = Field(description="true 同意，false 不同意")
     comment: str = Field("", max_length=REASON, description="审核意见")
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(ApiModel):
     reason: str = Field(min_length=1, max_length=REASON, description="理由")
 
 
 class ExtensionIn(UnitAction):
-    milestone_id: int
-    requested_date: date = Field(description="申请延期至")
+    milestone_id: int = Field(ge=1, le=2**31 - 1, description="时间节点编号")
+    requested_date: Day = Field(description="申请延期至（YYYY-MM-DD，1900—2100 年）")
     reason: str = Field(min_length=1, max_length=REASON, description="延期理由")
 
 
-class AdjustIn(BaseModel):
-    due_date: date = Field(description="新的时限")
+class AdjustIn(ApiModel):
+    due_date: Day = Field(description="新的时限（YYYY-MM-DD，1900—2100 年）")
     reason: str = Field(
         min_length=1, max_length=REASON, pattern=r"\S", description="调整理由（必填，留痕）"
     )
 
 
-class UrgeIn(BaseModel):
+class UrgeIn(ApiModel):
     message: str = Field(min_length=1, max_length=REASON, description="催办内容")
     units: list[UnitName] = Field(
         default_factory=list, description="催办单位；为空则催办全部牵头、责任单位"
     )
 
 
-class ExemptionIn(BaseModel):
+class ExemptionIn(ApiModel):
     exempt: bool = Field(description="true 免于提醒")
     reason: str = Field(min_length=1, max_length=REASON)
 
 
-class ReviewIn(BaseModel):
+class ReviewIn(ApiModel):
     accept: bool = Field(description="true 采纳，false 退回")
     comment: str = Field("", max_length=REASON, description="审核意见；退回时必填")

@@ -144,7 +144,7 @@ def _report(
         "support_needed": sent.support_needed,
         "percent": sent.percent,
         "indicator_actuals": {str(number): value for number, value in actuals.items()},
-        "attachments": sent.attachments,
+        "attachments": [a.model_dump(exclude_defaults=True) for a in sent.attachments],
         "submitted_by": principal.name,
         "submitted_at": now,
         "status": ReportStatus.SUBMITTED,

@@ -6,15 +6,17 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy import select
 
 from services.tasks.access.principal import Principal
+from services.tasks.lifecycle.routes import TaskId
 from services.tasks.lifecycle.schemas import ReportOut, ReviewIn, RoundOut
 from services.tasks.progress import service, submission
 from services.tasks.progress.schemas import ProgressIn
 from services.tasks.registration.models import ReportingRound
 from services.tasks.settings import tasks_settings
+from shared.contracts import limits
 from shared.identity.verify import PrincipalDep
 from shared.service import ServiceRuntime
 from shared.web import RuntimeDep, SessionsDep
@@ -40,7 +42,10 @@ def rounds(document_id: str, principal: PrincipalDep, sessions: SessionsDep) -> 
 
 @router.get("/tasks/{task_id}/progress/draft", summary="新报送的预填内容（沿用本单位上次报送）")
 def draft(
-    task_id: str, unit: str, principal: PrincipalDep, sessions: SessionsDep
+    task_id: TaskId,
+    unit: Annotated[str, Query(max_length=limits.UNIT_NAME)],
+    principal: PrincipalDep,
+    sessions: SessionsDep,
 ) -> dict[str, Any]:
     with sessions() as session:
         return service.draft(session, principal, task_id, unit)
@@ -67,7 +72,7 @@ def submit_executor(request: Request) -> ThreadPoolExecutor:
     summary="报送进展",
 )
 async def submit(
-    task_id: str,
+    task_id: TaskId,
     body: ProgressIn,
     principal: PrincipalDep,
     runtime: RuntimeDep,
@@ -86,7 +91,7 @@ async def submit(
 def _submit(
     runtime: ServiceRuntime,
     principal: Principal,
-    task_id: str,
+    task_id: TaskId,
     body: ProgressIn,
     idempotency_key: str | None,
 ) -> tuple[ReportOut, bool]:
@@ -98,7 +103,10 @@ def _submit(
 
 @router.post("/progress/{report_id}/review", summary="审核进展报告（采纳或退回）")
 def review(
-    report_id: str, body: ReviewIn, principal: PrincipalDep, sessions: SessionsDep
+    report_id: Annotated[str, Path(max_length=limits.UUID)],
+    body: ReviewIn,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
 ) -> ReportOut:
     with sessions.begin() as session:
         report = service.review(session, principal, report_id, body.accept, body.comment)

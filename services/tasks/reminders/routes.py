@@ -22,6 +22,7 @@ from services.tasks.reminders.preview import scan_day
 from services.tasks.reminders.steps import ReminderPolicy
 from shared.contracts import limits
 from shared.identity.verify import PrincipalDep
+from shared.validation import ApiModel
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/policy", tags=["提醒与升级规则"])
@@ -29,7 +30,7 @@ scan_router = APIRouter(prefix="/scan", tags=["到期扫描"])
 ScanDate = Annotated[date | None, Query(description="扫描日期 YYYY-MM-DD，默认今天（北京时间）")]
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(ApiModel):
     before_due: list[int] = Field(
         description="到期前提前提醒的工作日数，如 [5, 3, 1]", min_length=0, max_length=10
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.tasks.lifecycle.routes import act
+from services.tasks.lifecycle.routes import RecordId, TaskId, act
 from services.tasks.lifecycle.schemas import (
     AdjustIn,
     DecisionIn,
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/tasks", tags=["任务"])
 
 @router.post("/{task_id}/extensions", status_code=201, summary="申请延期")
 def request_extension(
-    task_id: str, body: ExtensionIn, principal: PrincipalDep, sessions: SessionsDep
+    task_id: TaskId, body: ExtensionIn, principal: PrincipalDep, sessions: SessionsDep
 ) -> ExtensionOut:
     with sessions.begin() as session:
         request = supervision.request_extension(
@@ -40,7 +40,11 @@ def request_extension(
 
 @router.post("/{task_id}/extensions/{request_id}/decision", summary="审批延期申请")
 def decide_extension(
-    task_id: str, request_id: int, body: DecisionIn, principal: PrincipalDep, sessions: SessionsDep
+    task_id: TaskId,
+    request_id: RecordId,
+    body: DecisionIn,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
 ) -> TaskDetail:
     return act(
         sessions,
@@ -55,7 +59,11 @@ def decide_extension(
 
 @router.post("/{task_id}/milestones/{milestone_id}/adjust", summary="调整时间节点（须说明理由）")
 def adjust(
-    task_id: str, milestone_id: int, body: AdjustIn, principal: PrincipalDep, sessions: SessionsDep
+    task_id: TaskId,
+    milestone_id: RecordId,
+    body: AdjustIn,
+    principal: PrincipalDep,
+    sessions: SessionsDep,
 ) -> TaskDetail:
     return act(
         sessions,
@@ -69,13 +77,15 @@ def adjust(
 
 
 @router.post("/{task_id}/urge", summary="催办")
-def urge(task_id: str, body: UrgeIn, principal: PrincipalDep, sessions: SessionsDep) -> TaskDetail:
+def urge(
+    task_id: TaskId, body: UrgeIn, principal: PrincipalDep, sessions: SessionsDep
+) -> TaskDetail:
     return act(sessions, principal, task_id, supervision.urge, body.message, body.units)
 
 
 @router.put("/{task_id}/reminders", summary="设置是否免于提醒")
 def exempt(
-    task_id: str, body: ExemptionIn, principal: PrincipalDep, sessions: SessionsDep
+    task_id: TaskId, body: ExemptionIn, principal: PrincipalDep, sessions: SessionsDep
 ) -> TaskDetail:
     return act(
         sessions, principal, task_id, supervision.set_reminder_exemption, body.exempt, body.reason
