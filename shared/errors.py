@@ -136,7 +136,8 @@ def declare_errors(schema: dict[str, Any]) -> dict[str, Any]:
             for status in sorted(statuses_of(path, method, operation)):
                 declared = responses.setdefault(str(status), {})
                 declared.setdefault("description", DESCRIPTIONS.get(status, "错误"))
-                declared["content"] = {"application/json": {"schema": ref}}
+                # JSON, beside what the route itself declares (a form's answer is a page)
+                declared.setdefault("content", {})["application/json"] = {"schema": ref}
     return schema
 
 

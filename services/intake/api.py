@@ -18,6 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.intake import publishing, service, signing
 from services.intake.filenames import clean_filename
@@ -268,7 +269,11 @@ async def upload_document(
     government: Government = None,
 ) -> DocumentOut:
     into = government_for(principal, government)
-    form = await request.form(max_files=1, max_fields=4)
+    try:
+        form = await request.form(max_files=1, max_fields=4)
+    except StarletteHTTPException as refused:  # its 400 for a malformed or overfull form
+        message = "上传内容不是有效的表单（multipart/form-data，仅一个文件字段 file）。"
+        raise HTTPException(422, {"code": "bad_form", "message": message}) from refused
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         message = "请选择要上传的文件（字段名 file）。"

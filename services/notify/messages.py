@@ -17,7 +17,7 @@ def _when(due: date) -> str:
 
 
 def _left(request: ReminderRequestedV1, sent_on: date) -> int | None:
-    return request.workdays_left.get(sent_on)
+    return next((c.workdays for c in request.workdays_left if c.date == sent_on), None)
 
 
 def reminder_text(request: ReminderRequestedV1, sent_on: date) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from shared.contracts import limits
 from shared.contracts.envelope import Event
@@ -160,6 +160,13 @@ class MilestoneRescheduledV1(Event):
     actor: str = Field(max_length=limits.ACTOR)
 
 
+class DayCount(BaseModel):
+    """On ``date``, ``workdays`` working days remain to a due date (negative: overdue)."""
+
+    date: dt.date
+    workdays: int = Field(ge=-100_000, le=100_000)
+
+
 class ReminderRequestedV1(Event):
     """The scheduler asks notify to remind someone. ``dedup_key`` (what, whom, which due
     date, which step) is unique: notify sends at most one message per key."""
@@ -192,8 +199,8 @@ class ReminderRequestedV1(Event):
     warnings: list[Note] = Field(
         default_factory=list, description="e.g. the year's holidays are not loaded yet"
     )
-    workdays_left: dict[dt.date, int] = Field(
-        default_factory=dict,
+    workdays_left: list[DayCount] = Field(
+        default_factory=list,
         max_length=31,
         description="working days from each day (the scan's and the week after) to the due "
         "date, negative when overdue: what a message sent that day says (the step that made "

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from services.notify.messages import reminder_text
-from shared.contracts.tasks import ReminderRequestedV1
+from shared.contracts.tasks import DayCount, ReminderRequestedV1
 
 DUE = date(2026, 6, 30)  # a Tuesday
 
@@ -25,7 +25,7 @@ def request(kind: str, step: str, left: dict[date, int]) -> ReminderRequestedV1:
         subject="6月底前",
         task_number="（二）",
         task_text="完成城关污水管网改造",
-        workdays_left=left,
+        workdays_left=[DayCount(date=d, workdays=n) for d, n in left.items()],
     )
 
 

@@ -13,7 +13,7 @@ from services.notify.handlers import BEIJING
 from services.notify.models import Notice
 from services.notify.spec import SPEC
 from shared.config import Settings
-from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
+from shared.contracts.tasks import DayCount, ReminderRequestedV1, TaskUrgedV1
 from shared.service import ServiceRuntime
 
 
@@ -36,7 +36,7 @@ def request(kind: str = "overdue", step: str = "+4") -> ReminderRequestedV1:
         task_number="（二）",
         task_text="完成城关污水管网改造",
         warnings=["2027年法定节假日安排尚未录入，暂按周末计算工作日"],
-        workdays_left={datetime.now(BEIJING).date(): -4},
+        workdays_left=[DayCount(date=datetime.now(BEIJING).date(), workdays=-4)],
     )
 
 

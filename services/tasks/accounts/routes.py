@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,6 +27,7 @@ from services.tasks.accounts.throttle import CLIENT_LIMIT, Throttle
 from services.tasks.errors import Invalid
 from services.tasks.settings import tasks_settings
 from shared.contracts import limits
+from shared.errors import error_body
 from shared.identity import sessions as cookies
 from shared.identity.principal import Principal, Unauthorized
 from shared.identity.verify import (
@@ -39,6 +40,7 @@ from shared.ratelimit import RateLimited, check_rate
 from shared.web import SessionsDep
 
 router = APIRouter(tags=["登录与账户"])
+PAGE = {"schema": {"type": "string"}}
 
 FAILED = "用户名或密码不正确"
 HOME = "/tasks/login"
@@ -185,7 +187,9 @@ def _fresh_login_form(next_path: str, error: str | None = None, status: int = 20
     return page
 
 
-@router.get("/login", summary="登录页（无需凭据）", response_model=None)
+@router.get(
+    "/login", summary="登录页（无需凭据）", response_model=None, response_class=HTMLResponse
+)
 async def login_form(request: Request, next: str | None = None) -> Response:
     claims = _current_claims(request)
     if claims is not None:
@@ -210,7 +214,7 @@ def _refused(form: bool, next_path: str, message: str, status: int, retry: int =
         page = _fresh_login_form(next_path, message, status)
         page.headers.update(headers)
         return page
-    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
 def _locked_message(retry: int) -> str:
@@ -239,7 +243,12 @@ def _locked_message(retry: int) -> str:
                 },
             },
             "required": True,
-        }
+        },
+        "responses": {
+            "303": {"description": "表单登录成功，转到 next 所指页面"},
+            # a form is answered with the login page again, saying what went wrong
+            **{str(s): {"content": {"text/html": PAGE}} for s in (401, 403, 422, 429, 503)},
+        },
     },
 )
 async def login(request: Request, sessions: SessionsDep) -> Response:
@@ -261,7 +270,8 @@ async def login(request: Request, sessions: SessionsDep) -> Response:
         try:
             body = LoginIn.model_validate_json(await request.body())
         except ValidationError:
-            return JSONResponse({"detail": "请求体须为 JSON：login、password"}, status_code=422)
+            message = "请求体须为 JSON：login、password"
+            return JSONResponse(error_body(422, message), status_code=422)
     if cookies.session_settings().key is None:
         return _refused(form, next_path, "未配置会话密钥 DUBAN_SESSION_KEY，暂不能登录", 503)
     try:

@@ -16,18 +16,16 @@ from pydantic import BaseModel, Field, model_validator
 from services.tasks.access.principal import Role, government_of, require_role
 from services.tasks.access.routes import GovernmentQuery
 from services.tasks.clock import beijing_today
-from services.tasks.errors import Invalid
 from services.tasks.reminders.policy import policy_of, set_policy
 from services.tasks.reminders.preview import scan_day
 from services.tasks.reminders.steps import ReminderPolicy
-from shared.contracts import limits
 from shared.identity.verify import PrincipalDep
-from shared.validation import ApiModel
+from shared.validation import ApiModel, Day
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/policy", tags=["提醒与升级规则"])
 scan_router = APIRouter(prefix="/scan", tags=["到期扫描"])
-ScanDate = Annotated[date | None, Query(description="扫描日期 YYYY-MM-DD，默认今天（北京时间）")]
+ScanDate = Annotated[Day | None, Query(description="扫描日期 YYYY-MM-DD，默认今天（北京时间）")]
 
 
 class PolicyIn(ApiModel):
@@ -117,8 +115,6 @@ async def _scan(
 ) -> ScanOut:
     require_role(principal, Role.ADMIN)
     day = day or beijing_today()
-    if not limits.YEAR_MIN <= day.year <= limits.YEAR_MAX:
-        raise Invalid(f"扫描日期的年份应在 {limits.YEAR_MIN}–{limits.YEAR_MAX} 之间")
     planned = await run_in_threadpool(scan_day, sessions, day, dry)
     reminders = [PlannedOut.model_validate(asdict(p)) for p in planned]
     return ScanOut(date=day, dry_run=dry, reminders=reminders)

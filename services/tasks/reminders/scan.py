@@ -36,7 +36,7 @@ from services.tasks.reminders.steps import (
 )
 from services.tasks.supervision.models import Urge, UrgeKind
 from shared.contracts import Event, limits
-from shared.contracts.tasks import ReminderRequestedV1, TaskUrgedV1
+from shared.contracts.tasks import DayCount, ReminderRequestedV1, TaskUrgedV1
 
 SCHEDULER = "系统（到期提醒）"
 REPORT_WINDOW = timedelta(days=62)  # how long after its due date a round's laggards are chased
@@ -261,7 +261,7 @@ def _announce(
             task_number=r.number,
             task_text=r.text,
             warnings=warnings,
-            workdays_left=countdowns[r.due],
+            workdays_left=[DayCount(date=d, workdays=n) for d, n in countdowns[r.due].items()],
         )
         for key, r in asked
     ]
