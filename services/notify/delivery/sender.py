@@ -130,11 +130,13 @@ class Sender:
     def run_once(self, now: datetime) -> PassReport:
         report = PassReport()
         with self.sessions.begin() as session:
+            _serialise(session)
             report.planned, events = plan_notices(
                 session, self.channels, self.order, now, self.window, self.settings.batch
             )
             add_events(session, events)
         with self.sessions.begin() as session:
+            _serialise(session)
             report.recovered = self._recover(session, now)
         token = str(uuid.uuid4())
         with self.sessions.begin() as session:
@@ -205,8 +207,7 @@ class Sender:
     def _claim(
         self, session: Session, now: datetime, token: str, report: PassReport
     ) -> list[Message]:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CLAIM_LOCK})
+        _serialise(session, CLAIM_LOCK)
         rows = list(
             session.scalars(
                 select(Delivery)
@@ -645,6 +646,18 @@ class Sender:
                 updated_at=now,
             )
         )
+
+
+def _serialise(session: Session, advisory: int | None = None) -> None:
+    """Make this transaction the only one of its kind: on SQLite, take the write lock now
+    (a deferred transaction reads outside it, and two sender threads would both see the
+    same rows due); on PostgreSQL the rows are locked (``SKIP LOCKED``), and the claim also
+    takes an advisory lock so that its rate windows are counted by one sender at a time."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(text("UPDATE delivery SET id = id WHERE 0 = 1"))
+    elif dialect == "postgresql" and advisory is not None:
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": advisory})
 
 
 def _aware(at: datetime) -> datetime:
