@@ -81,6 +81,7 @@ class Message:
     channel: Channel
     outgoing: Outgoing
     rows: list[int]  # delivery ids; the first is the lead
+    attempt: DeliveryAttempt | None = None  # the lead's, written before the call
     attempt_id: int = 0
     outcome: Outcome | None = None
     duration_ms: int = 0
@@ -330,8 +331,9 @@ class Sender:
                         )
                     )
         session.flush()
-        for message in messages:
-            message.attempt_id = message.attempt_id  # ids assigned by the flush
+        for message in messages:  # one flush for the batch: the attempts' ids are known now
+            assert message.attempt is not None
+            message.attempt_id = message.attempt.id
         report.messages = len(messages)
         return messages
 
@@ -423,7 +425,6 @@ class Sender:
             )
             session.add(made)
             attempt = attempt or made
-        session.flush()
         outgoing = Outgoing(
             delivery_id=lead.id,
             key=f"duban-{lead.id}",
@@ -451,7 +452,7 @@ class Sender:
             refers_to=lead.refers_to,
         )
         assert attempt is not None
-        return Message(channel, outgoing, [row.id for row, _, _ in parts], attempt.id)
+        return Message(channel, outgoing, [row.id for row, _, _ in parts], attempt)
 
     def _link(self, task_id: str) -> str:
         return f"{self.settings.portal_url.rstrip('/')}/tasks/tasks/{quote(task_id, safe='')}"
