@@ -1,5 +1,6 @@
 """Event handlers of the notify service: each turns an event into the notices it owes,
-once per recipient. Sending them (WeChat Work, SMS, OA to-do) is the channels' job."""
+once per recipient (the sender plans and sends their deliveries, ``delivery.sender``); a
+unit's progress report closes the OA to-dos it was sent for the task (``delivery.todo``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.notify.delivery.todo import on_progress_submitted
 from services.notify.messages import reminder_text, urge_text
 from services.notify.models import Notice
 from shared.contracts import Event
-from shared.contracts.tasks import ReminderRequestedV1, TaskRegisteredV1, TaskUrgedV1
+from shared.contracts.tasks import (
+    ProgressSubmittedV1,
+    ReminderRequestedV1,
+    TaskRegisteredV1,
+    TaskUrgedV1,
+)
 from shared.identity import credentials
 from shared.messaging.inbox import EventHandler
 
@@ -30,6 +37,8 @@ def _owe(
     body: str,
     recipients: Iterable[tuple[str, str]],
     due: date | None = None,
+    task_number: str = "",
+    subject: str = "",
 ) -> None:
     now = datetime.now(UTC)
     wanted = {f"{key}|{name}": (name, recipient_kind) for name, recipient_kind in recipients}
@@ -46,6 +55,8 @@ def _owe(
                     kind=kind,
                     body=body,
                     due_date=due,
+                    task_number=task_number,
+                    subject=subject,
                     status="pending",
                     created_at=now,
                 )
@@ -63,6 +74,7 @@ def on_task_registered(session: Session, event: Event) -> None:
         "task_assigned",
         body,
         ((unit, "unit") for unit in event.units),
+        task_number=event.number,
     )
 
 
@@ -78,6 +90,8 @@ def on_reminder_requested(session: Session, event: Event) -> None:
         reminder_text(event, datetime.now(BEIJING).date()),
         recipients,
         event.due_date,
+        event.task_number,
+        event.subject,
     )
 
 
@@ -103,5 +117,6 @@ SUBSCRIPTIONS: dict[str, EventHandler] = {
     TaskRegisteredV1.TYPE: on_task_registered,
     ReminderRequestedV1.TYPE: on_reminder_requested,
     TaskUrgedV1.TYPE: on_task_urged,
+    ProgressSubmittedV1.TYPE: on_progress_submitted,
     **credentials.SUBSCRIPTIONS,
 }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, Text
+from sqlalchemy import Date, DateTime, Dialect, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from shared.contracts import limits
 from shared.db import new_metadata
@@ -15,6 +16,25 @@ from shared.messaging.tables import add_messaging_tables
 metadata = new_metadata()
 add_messaging_tables(metadata)
 add_credential_table(metadata)
+
+
+class Moment(TypeDecorator[datetime]):
+    """A moment in time, given back aware (UTC) on every database: SQLite keeps no zone, so
+    a moment is stored there in UTC and read back as such. The sender compares deadlines and
+    windows with the clock it is given; a naive value would be wrong by eight hours."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -39,5 +59,10 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text, default="")
     due_date: Mapped[date | None] = mapped_column(Date)
+    task_number: Mapped[str] = mapped_column(String(limits.NUMBER), default="")
+    subject: Mapped[str] = mapped_column(
+        String(limits.DEADLINE_PHRASE), default="", doc="what is due: a time node, a round"
+    )
+    # pending: owed, its deliveries not yet planned; planned: one delivery per contact made
     status: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from shared.contracts.envelope import Envelope, Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
+from shared.contracts.notify import NotificationFailedV1, NotificationSentV1
 from shared.contracts.tasks import (
     AssignmentChangedV1,
     DirectoryUnitChangedV1,
@@ -44,6 +45,8 @@ EVENTS: tuple[type[Event], ...] = (
     TokenIssuedV1,
     TokenRevokedV1,
     SessionRevokedV1,
+    NotificationSentV1,
+    NotificationFailedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

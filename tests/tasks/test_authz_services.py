@@ -112,6 +112,75 @@ def _notices(w: World, args: dict[str, Any]) -> Call:
     return "/notify/notices", {"params": _gov(args)}
 
 
+CONTACT = {
+    "owner": "县住建局",
+    "post": "办公室主任",
+    "name": "李四",
+    "wecom_userid": "lisi",
+    "mobile": "13912345678",
+}
+
+
+def _contacts(w: World, args: dict[str, Any]) -> Call:
+    return "/notify/contacts", {"params": _gov(args)}
+
+
+def _contact_create(w: World, args: dict[str, Any]) -> Call:
+    return "/notify/contacts", {"json": CONTACT, "params": _gov(args)}
+
+
+def _a_contact(w: World) -> int:
+    """A contact of government A, for a call that changes it."""
+    made = w.admin("POST", "/notify/contacts", json=CONTACT, params={"government": GOV_A})
+    return made["id"]
+
+
+def _contact_change(w: World, args: dict[str, Any]) -> Call:
+    return f"/notify/contacts/{_a_contact(w)}", {"json": CONTACT, "params": _gov(args)}
+
+
+def _contact_delete(w: World, args: dict[str, Any]) -> Call:
+    return f"/notify/contacts/{_a_contact(w)}", {"params": _gov(args)}
+
+
+def _contact_import(w: World, args: dict[str, Any]) -> Call:
+    csv = "单位,岗位,姓名,手机号\n县住建局,联络员,王五,13800001111\n"
+    return "/notify/contacts/import", {"content": csv.encode(), "params": _gov(args)}
+
+
+def _planned(w: World) -> None:
+    """notify's sender (a job every 2 s) has planned the deliveries of both governments: no
+    channel is enabled and no contact was registered when they were owed, so each is a
+    skipped delivery, reported."""
+
+    def both() -> bool:
+        rows = w.admin("GET", "/notify/deliveries", params={"status": "skipped"})
+        return {r["government_id"] for r in rows} == {GOV_A, GOV_B}
+
+    wait_until(both, 30, "notify's planned deliveries")
+
+
+def _deliveries(w: World, args: dict[str, Any]) -> Call:
+    _planned(w)
+    return "/notify/deliveries", {"params": _gov(args)}
+
+
+def _delivery_retry(w: World, args: dict[str, Any]) -> Call:
+    """The resend of one of government A's deliveries that were skipped (no contact)."""
+    _planned(w)
+    rows = w.admin("GET", "/notify/deliveries", params={"government": GOV_A, "status": "skipped"})
+    return f"/notify/deliveries/{rows[0]['id']}/retry", {"params": _gov(args)}
+
+
+def _templates(w: World, args: dict[str, Any]) -> Call:
+    return "/notify/templates", {"params": _gov(args)}
+
+
+def _template_put(w: World, args: dict[str, Any]) -> Call:
+    body = {"title": "督办提醒", "body": "{notice}\n报送进展：{link}"}
+    return "/notify/templates/before_due", {"json": body, "params": _gov(args)}
+
+
 def _overview(w: World, args: dict[str, Any]) -> Call:
     return "/reporting/overview", {"params": _gov(args)}
 
@@ -126,6 +195,15 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, dict[str, Any]], Call]] = {
     ("POST", "/intake/documents/{document_id}/publish"): _publish,
     ("POST", "/intake/oa/documents"): _oa_push,
     ("GET", "/notify/notices"): _notices,
+    ("GET", "/notify/contacts"): _contacts,
+    ("POST", "/notify/contacts"): _contact_create,
+    ("PUT", "/notify/contacts/{contact_id}"): _contact_change,
+    ("DELETE", "/notify/contacts/{contact_id}"): _contact_delete,
+    ("POST", "/notify/contacts/import"): _contact_import,
+    ("GET", "/notify/deliveries"): _deliveries,
+    ("POST", "/notify/deliveries/{delivery_id}/retry"): _delivery_retry,
+    ("GET", "/notify/templates"): _templates,
+    ("PUT", "/notify/templates/{kind}"): _template_put,
     ("GET", "/reporting/overview"): _overview,
 }
 
@@ -165,6 +243,27 @@ def addressed_to(gov: str, kind: str, name: str) -> Callable[[Any], bool]:
     )
 
 
+def owners(gov: str, kind: str, name: str) -> Callable[[Any], bool]:
+    """Only rows of that government addressed to that owner (contacts, deliveries)."""
+    return lambda body: (
+        {(r["government_id"], r["owner_kind"], r["owner"]) for r in body} <= {(gov, kind, name)}
+    )
+
+
+def masked(body: Any) -> bool:
+    return all(r["mobile"] is None or "****" in r["mobile"] for r in body)
+
+
+def notify_change_rows(endpoint: tuple[str, str], ok: int) -> list[Row]:
+    """A change to government A's notify data: its bureau (the admin naming A) only."""
+    return [
+        Row(endpoint, "admin", ok, {"gov": GOV_A}),
+        Row(endpoint, SUP_A, ok),
+        Row(endpoint, SUP_A, 403, {"gov": GOV_B}, note="naming B"),
+        *(Row(endpoint, c, 403) for c in NON_BUREAU),
+    ]
+
+
 def tasks_counted(count: int) -> Callable[[Any], bool]:
     return lambda body: body["task_count"] == count
 
@@ -196,6 +295,9 @@ DOCUMENT = ("GET", "/intake/documents/{document_id}")
 OA_PUSH = ("POST", "/intake/oa/documents")
 NOTICES = ("GET", "/notify/notices")
 OVERVIEW = ("GET", "/reporting/overview")
+CONTACTS = ("GET", "/notify/contacts")
+DELIVERIES = ("GET", "/notify/deliveries")
+CONTACT_ONE = ("PUT", "/notify/contacts/{contact_id}")
 
 MATRIX: list[Row] = [
     # first, while the world holds its three tasks (the intake rows below publish more)
@@ -211,6 +313,33 @@ MATRIX: list[Row] = [
     Row(NOTICES, OA, 200, sees=addressed_to(GOV_A, "unit", "县财政局")),
     Row(NOTICES, LEADER, 200, sees=addressed_to(GOV_A, "leader", "王明")),
     Row(NOTICES, B_ZHUJIAN, 200, sees=addressed_to(GOV_B, "unit", "县住建局"), note="B's"),
+    # notify's contacts, deliveries and templates: the bureau keeps them; a unit, a leader,
+    # an OA system see what is addressed to them (numbers masked)
+    *notify_change_rows(("POST", "/notify/contacts"), 201),
+    *notify_change_rows(CONTACT_ONE, 200),
+    Row(CONTACT_ONE, SUP_B, 404, note="A's contact"),
+    *notify_change_rows(("DELETE", "/notify/contacts/{contact_id}"), 204),
+    *notify_change_rows(("POST", "/notify/contacts/import"), 200),
+    Row(CONTACTS, "admin", 200),
+    Row(CONTACTS, SUP_A, 200, sees=governments(GOV_A)),
+    Row(CONTACTS, SUP_B, 200, sees=lambda body: body == []),
+    Row(CONTACTS, SUP_B, 403, {"gov": GOV_A}, note="naming A"),
+    Row(CONTACTS, ZHUJIAN, 200, sees=lambda b: owners(GOV_A, "unit", "县住建局")(b) and masked(b)),
+    Row(CONTACTS, LEADER, 200, sees=owners(GOV_A, "leader", "王明")),
+    Row(CONTACTS, OA, 200, sees=owners(GOV_A, "unit", "县财政局")),
+    Row(CONTACTS, B_ZHUJIAN, 200, sees=lambda body: body == [], note="B's"),
+    Row(DELIVERIES, "admin", 200, sees=governments(GOV_A, GOV_B)),
+    Row(DELIVERIES, SUP_A, 200, sees=governments(GOV_A)),
+    Row(DELIVERIES, SUP_B, 200, sees=governments(GOV_B)),
+    Row(DELIVERIES, SUP_B, 403, {"gov": GOV_A}, note="naming A"),
+    Row(DELIVERIES, ZHUJIAN, 200, sees=owners(GOV_A, "unit", "县住建局")),
+    Row(DELIVERIES, JIAOTI, 200, sees=owners(GOV_A, "unit", "县教体局")),
+    Row(DELIVERIES, LEADER, 200, sees=owners(GOV_A, "leader", "王明")),
+    Row(DELIVERIES, OA, 200, sees=owners(GOV_A, "unit", "县财政局")),
+    *notify_change_rows(("POST", "/notify/deliveries/{delivery_id}/retry"), 200),
+    Row(("POST", "/notify/deliveries/{delivery_id}/retry"), SUP_B, 404, note="A's"),
+    *notify_change_rows(("GET", "/notify/templates"), 200),
+    *notify_change_rows(("PUT", "/notify/templates/{kind}"), 200),
     # reporting: a government's figures; a unit's, of its own tasks
     Row(OVERVIEW, "admin", 200, sees=tasks_counted(3)),
     Row(OVERVIEW, "admin", 200, {"gov": GOV_A}, tasks_counted(2), "naming A"),

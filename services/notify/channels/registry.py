@@ -1,0 +1,48 @@
+"""Which channels exist and which a deployment enables.
+
+A channel plugin is a module with a factory ``(NotifySettings) -> Channel`` that reads its
+own settings (secrets from the environment, never logged). Registering one is one line in
+``PLUGINS``: its name and where its factory lives. It is imported only when a deployment
+enables it (``DUBAN_NOTIFY_CHANNELS=wecom_app,sms``), so an unused channel's dependencies
+and settings are never needed. Tests pass their channels to the sender directly."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from services.notify.channels.base import Channel
+from services.notify.settings import NotifySettings
+
+ChannelFactory = Callable[[NotifySettings], Channel]
+
+# name → "module:factory". The channel clients add their line here:
+#   "wecom_app": "services.notify.channels.wecom_app:from_settings",
+#   "wecom_robot": "services.notify.channels.wecom_robot:from_settings",
+#   "sms": "services.notify.channels.sms:from_settings",
+#   "oa_todo": "services.notify.channels.oa_todo:from_settings",
+PLUGINS: dict[str, str] = {}
+
+
+class UnknownChannel(ValueError):
+    pass
+
+
+def factory(name: str) -> ChannelFactory:
+    try:
+        module_name, _, attribute = PLUGINS[name].partition(":")
+    except KeyError:
+        known = "、".join(sorted(PLUGINS)) or "无"
+        raise UnknownChannel(f"未知的发送渠道“{name}”（已注册：{known}）") from None
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def build_channels(settings: NotifySettings) -> dict[str, Channel]:
+    """The enabled channels, by name, in the deployment's default order of preference."""
+    channels = {}
+    for name in settings.channel_names:
+        channel = factory(name)(settings)
+        if channel.name != name:
+            raise UnknownChannel(f"渠道“{name}”的实现自称“{channel.name}”")
+        channels[name] = channel
+    return channels
