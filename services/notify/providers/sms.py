@@ -25,7 +25,6 @@ from typing import Protocol
 
 from services.notify.providers.result import RateLimit, SendResult, failed
 from services.notify.providers.settings import SmsTemplate
-from shared.logs import mask_phone
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,8 @@ def normalize_phone(raw: str) -> str:
         if len(number) == 13 and number.startswith("86"):
             number = number[2:]
     if not MAINLAND_MOBILE.match(number):
-        raise InvalidPhone(f"不是有效的大陆手机号：{mask_phone(raw or '')}")
+        tail = re.sub(r"\D", "", raw or "")[-4:]
+        raise InvalidPhone(f"不是有效的大陆手机号（尾号 {tail or '无'}）")
     return number
 
 
