@@ -118,7 +118,7 @@ def test_a_kind_without_template_or_a_missing_parameter_fails_permanently(sim: s
 def test_seconds_until_tomorrow_is_china_midnight() -> None:
     china = timezone(timedelta(hours=8))
     assert seconds_until_tomorrow(datetime(2026, 12, 1, 23, 0, tzinfo=china)) == 3600
-    assert seconds_until_tomorrow(datetime(2026, 12, 1, 15, 30, tzinfo=UTC_)) == 30 * 60
+    assert seconds_until_tomorrow(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == 30 * 60
 
 
 UTC_ = UTC

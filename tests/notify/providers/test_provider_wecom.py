@@ -178,16 +178,13 @@ def test_wrong_secret_and_agentid_are_permanent_with_a_chinese_message(sim: str)
     result = bad_secret.send_markdown(["zhangsan"], "x")
     assert (result.status, result.code) == ("failed", "40001")
     assert "Secret" in result.message and "wrong" not in result.message
-    result = (
-        wecom_app(sim)
-        .__class__(
-            corpid="wwduban0000000001",
-            corpsecret="duban-dev-app-secret",
-            agentid=1,
-            base_url=f"{sim}/wecom",
-        )
-        .send_markdown(["zhangsan"], "x")
+    wrong_agent = WeComApp(
+        corpid="wwduban0000000001",
+        corpsecret="duban-dev-app-secret",
+        agentid=1,
+        base_url=f"{sim}/wecom",
     )
+    result = wrong_agent.send_markdown(["zhangsan"], "x")
     assert (result.status, result.code) == ("failed", "40056")
     assert "AgentId" in result.message
 
