@@ -20,8 +20,10 @@ from services.intake.parsing.tasks import (
     assemble_task,
     attach_inline_labels,
     build_task,
+    normalised_units,
     select_task_nodes,
 )
+from services.intake.parsing.units import issuer_places
 from services.intake.parsing.text import normalise
 
 MAX_CHARS = 2_000_000
@@ -95,6 +97,9 @@ def parse_notice(
         tasks=tasks,
         warnings=warnings,
     )
+    places = issuer_places(header.issuer)
+    for task in tasks:
+        task.units = normalised_units(task, places)
     notice.warnings.extend(_document_warnings(notice))
     return apply_directory(notice, directory) if directory else notice
 
@@ -106,6 +111,7 @@ def _document_warnings(notice: ParsedNotice) -> list[ParseWarning]:
         out.append(
             ParseWarning(code="NO_YEAR", message="未能确定任务年度，时间节点无法换算成日期。")
         )
+    out.extend(_missing_leaders(notice.tasks))
     for first, second in _spelling_variants(notice.tasks):
         out.append(
             ParseWarning(
@@ -114,6 +120,21 @@ def _document_warnings(notice: ParsedNotice) -> list[ParseWarning]:
             )
         )
     return out
+
+
+def _missing_leaders(tasks: list[ParsedTask]) -> list[ParseWarning]:
+    """A task without 责任领导 where other tasks name theirs: most likely a line left out."""
+    if not any(task.leaders for task in tasks):
+        return []
+    return [
+        ParseWarning(
+            code="NO_LEADER",
+            task=task.number,
+            message=f"第{task.number}项任务没有责任领导，而本通知其他任务都列明了责任领导，请补充。",
+        )
+        for task in tasks
+        if not task.leaders
+    ]
 
 
 def _spelling_variants(tasks: list[ParsedTask]) -> list[tuple[str, str]]:

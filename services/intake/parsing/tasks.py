@@ -129,12 +129,16 @@ def _clause(text: str, stops: list[int], start: int, end: int) -> str:
     return (text[left:start] + text[end:right]).strip("，。 ")
 
 
-def normalised_units(task: ParsedTask) -> list[UnitRef]:
-    """Units with the shared prefix made explicit, in role order, groups marked."""
+def normalised_units(task: ParsedTask, places: tuple[str, ...] = ()) -> list[UnitRef]:
+    """Units with the shared prefix made explicit, in role order, groups marked.
+
+    ``places`` are the document's own place names (from its issuer): a unit named after one
+    already says where it is and keeps its name.
+    """
     refs: list[UnitRef] = []
     for field, role in _ROLE_OF.items():
         names = getattr(task, field)
-        for verbatim, name in zip(names, expand_prefixes(names), strict=True):
+        for verbatim, name in zip(names, expand_prefixes(names, places), strict=True):
             refs.append(
                 UnitRef(
                     name=name,

@@ -14,7 +14,11 @@ from services.intake.parsing.text import strip_spaces
 _LIST_SEPARATORS = "、，,；;"
 _OPEN, _CLOSE = "（(【[", "）)】]"
 ADMIN_PREFIXES = ("区委", "县委", "市委", "区", "县", "市")
-_NOT_PREFIX = ("市场", "市政", "市民", "区域", "县域", "县城", "区块", "乡村", "镇村")
+# Words whose first character is not a prefix: 市场监管局 in a county list is 县市场监管局. A
+# county's 县城市管理局 is not among them: its 县 is the prefix and must not be doubled.
+_NOT_PREFIX = ("市场", "市政", "市民")
+# "XX区…", "XX县…": a name that opens with a place of its own already says where it is.
+_OWN_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,3}?(?:省|市|县|区|旗|州)(?![域块级直])")
 _GROUP = re.compile(
     r"^(?:各|相关|有关|其他|其它|涉及|带村|所属|全体)|各(?:部门|单位|乡|镇|街道)|成员单位$|直各"
 )
@@ -93,14 +97,30 @@ def admin_prefix(name: str) -> str | None:
     return None
 
 
-def needs_prefix(name: str) -> bool:
+def names_a_place(name: str, places: tuple[str, ...] = ()) -> bool:
+    """True when a name starts with a place: one of the document's own (卫东 of 卫东区, from
+    the issuer) or any "XX县"/"XX区" opening. Such a name never takes the shared prefix."""
+    return (bool(places) and name.startswith(places)) or bool(_OWN_PLACE.match(name))
+
+
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:省|市|县|区|旗|州)")
+
+
+def issuer_places(issuer: str | None) -> tuple[str, ...]:
+    """Place names in the issuing organ ("平顶山市卫东区人民政府" → 平顶山, 卫东)."""
+    return tuple(match.group(1) for match in _PLACE.finditer(issuer or ""))
+
+
+def needs_prefix(name: str, places: tuple[str, ...] = ()) -> bool:
     """True for a bare department name written after a prefixed one ("工信局")."""
     if is_group(name) or admin_prefix(name) or _TOWN_OR_FIRM.search(name):
+        return False
+    if names_a_place(name, places):
         return False
     return bool(_DEPARTMENT_END.search(re.sub(r"[（(].*?[）)]$", "", name)))
 
 
-def expand_prefixes(names: list[str]) -> list[str]:
+def expand_prefixes(names: list[str], places: tuple[str, ...] = ()) -> list[str]:
     """Make a shared prefix explicit: [区发改委, 工信局] → [区发改委, 区工信局].
 
     The prefix of the nearest preceding prefixed name is used, so "区委编办、改革办" gives
@@ -112,7 +132,7 @@ def expand_prefixes(names: list[str]) -> list[str]:
         own = admin_prefix(name)
         if own and not _TOWN_OR_FIRM.search(name):
             prefix = own
-        if prefix and needs_prefix(name):
+        if prefix and needs_prefix(name, places):
             expanded.append(_fit_prefix(prefix, name) + name)
         else:
             expanded.append(name)
