@@ -18,12 +18,13 @@ from services.intake.parsing.structure import build_outline
 from services.intake.parsing.table import find_table, parse_table
 from services.intake.parsing.tasks import (
     assemble_task,
+    attach_heading_leaders,
     attach_inline_labels,
     build_task,
     normalised_units,
     select_task_nodes,
 )
-from services.intake.parsing.units import issuer_places
+from services.intake.parsing.units import first_unit_leads, issuer_places
 from services.intake.parsing.text import normalise
 
 MAX_CHARS = 2_000_000
@@ -73,6 +74,7 @@ def parse_notice(
         preamble = body[: table[0]]
     else:
         outline = build_outline(body)
+        attach_heading_leaders(outline.nodes)
         attach_inline_labels(outline.nodes)
         nodes = select_task_nodes(outline.nodes)
         tasks = [build_task(node, header.year, warnings) for node in nodes]
@@ -98,7 +100,10 @@ def parse_notice(
         warnings=warnings,
     )
     places = issuer_places(header.issuer)
+    first_leads = first_unit_leads("\n".join(body))
     for task in tasks:
+        if first_leads and not task.lead_units and task.responsible_units:
+            task.lead_units = task.responsible_units[:1]
         task.units = normalised_units(task, places)
     notice.warnings.extend(_document_warnings(notice))
     return apply_directory(notice, directory) if directory else notice

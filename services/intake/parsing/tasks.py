@@ -13,10 +13,17 @@ from collections import Counter
 
 from services.intake.parsing.dates import bare_month, find_deadlines
 from services.intake.parsing.labels import LabelValue, split_inline, split_trailing
+from services.intake.parsing.leaders import heading_leaders
 from services.intake.parsing.model import Deadline, ParsedTask, ParseWarning, UnitRef
 from services.intake.parsing.structure import Node
 from services.intake.parsing.targets import find_targets
-from services.intake.parsing.units import expand_prefixes, is_group, split_people, split_units
+from services.intake.parsing.units import (
+    expand_prefixes,
+    is_group,
+    lead_marked,
+    split_people,
+    split_units,
+)
 
 _ROLE_OF = {
     "lead_units": "lead",
@@ -25,20 +32,55 @@ _ROLE_OF = {
 }
 
 
-def attach_inline_labels(nodes: list[Node]) -> None:
-    """Move a trailing "（牵头单位：…）" block of a node's text into its labels."""
+_LEADER_FIELDS = ("leaders", "contacts")
+
+
+def attach_heading_leaders(nodes: list[Node]) -> None:
+    """Leaders a heading names ("一、副县长王某负责的工作", "…（分管领导：王某）", or a
+    责任领导 line right under it) belong to the tasks below it, not to a task of its own."""
     for node in nodes:
-        if node.labels:
+        if not node.children:
             continue
-        if node.content:
-            node.content[-1], found = split_inline(node.content[-1])
-        else:
-            node.numbered.rest, found = split_inline(node.numbered.rest)
-        if not found and node.content:
-            node.content[-1], found = split_trailing(node.content[-1])
-        elif not found:
-            node.numbered.rest, found = split_trailing(node.numbered.rest)
-        node.labels.extend(found)
+        named = heading_leaders(node.numbered.rest)
+        if named:
+            node.heading_leaders = named
+            continue
+        labels = node.labels
+        if not labels:
+            rest, labels = split_inline(node.numbered.rest)
+        if labels and all(label.field in _LEADER_FIELDS for label in labels):
+            if not node.labels:
+                node.numbered.rest = rest
+            node.heading_leaders = [
+                name
+                for label in labels
+                if label.field == "leaders"
+                for name in split_people(label.value)
+            ]
+            node.labels = []
+
+
+def attach_inline_labels(nodes: list[Node]) -> None:
+    """Move a trailing "（牵头单位：…）" block of a node's text into its labels.
+
+    The last task of a notice is followed by the signature and date, which land in its
+    content: the block is looked for in its last few lines and what follows it dropped.
+    """
+    for node in nodes:
+        if node.labels or node.heading_leaders:
+            continue
+        texts = [node.numbered.rest, *node.content]
+        for index in range(len(texts) - 1, max(len(texts) - 4, -1), -1):
+            rest, found = split_inline(texts[index])
+            if not found:
+                rest, found = split_trailing(texts[index])
+            if found:
+                node.labels.extend(found)
+                node.numbered.rest = rest if index == 0 else node.numbered.rest
+                node.content = node.content[:index]
+                if index:
+                    node.content[index - 1] = rest
+                break
 
 
 def select_task_nodes(nodes: list[Node]) -> list[Node]:
@@ -77,7 +119,10 @@ def _fill_labels(
         elif label.field == "deadline":
             task.deadlines.extend(_label_deadlines(task.number, label.value, year, warnings))
         else:
-            getattr(task, label.field).extend(split_units(label.value))
+            names, marked = lead_marked(split_units(label.value))
+            getattr(task, label.field).extend(names)
+            if label.field != "lead_units":
+                task.lead_units.extend(marked)
 
 
 def _label_deadlines(
@@ -153,7 +198,10 @@ def normalised_units(task: ParsedTask, places: tuple[str, ...] = ()) -> list[Uni
 def build_task(node: Node, year: int | None, warnings: list[ParseWarning]) -> ParsedTask:
     """One task from one node: fields from labels, deadlines and targets from its text."""
     number, path, text = _number_and_text(node)
-    return assemble_task(number, path, text, node.labels, node.unknown_labels, year, warnings)
+    task = assemble_task(number, path, text, node.labels, node.unknown_labels, year, warnings)
+    if not task.leaders:
+        task.leaders = list(node.inherited_leaders)
+    return task
 
 
 def assemble_task(

@@ -28,6 +28,33 @@ _TOWN_OR_FIRM = re.compile(
 _DEPARTMENT_END = re.compile(r"(?:局|委|办|中心|部|队|所|站|院|开发区)$")
 
 
+# A convention stated once for the whole document: the first unit of every list leads.
+_FIRST_LEADS = (
+    r"(?:排(?:在|名|序)?(?:第一|首)位?|列(?:第一|首)位?|第一个|首个|首家|首位|第一)"
+    r"(?:的|列出的)?(?:单位|部门)?(?:为|是|系)?牵头(?:单位|部门)?"
+    r"|牵头(?:单位|部门)?(?:为|是)(?:排(?:在|名)?)?(?:第一|首)(?:位|个)?(?:的)?(?:单位|部门)?"
+)
+FIRST_LEADS = re.compile(_FIRST_LEADS)
+_FIRST_LEADS_NOTE = re.compile(rf"[（(][^（()）]{{0,12}}?(?:{_FIRST_LEADS})[^（()）]{{0,16}}[）)]")
+_LEAD_MARK = re.compile(r"[（(](?:牵头|牵头单位|主责)[）)]$")
+
+
+def first_unit_leads(text: str) -> bool:
+    """True when the document says once that the first unit listed is the lead unit."""
+    return bool(FIRST_LEADS.search(text))
+
+
+def drop_convention_note(value: str) -> str:
+    """ "A、B（排在第一的单位为牵头单位，下同）" → "A、B": the note names no unit."""
+    return _FIRST_LEADS_NOTE.sub("", value)
+
+
+def lead_marked(names: list[str]) -> tuple[list[str], list[str]]:
+    """ "县发改委（牵头）、县财政局" → names without the mark, and the marked ones."""
+    plain = [_LEAD_MARK.sub("", name) for name in names]
+    return plain, [p for p, name in zip(plain, names, strict=True) if p != name]
+
+
 def split_list(value: str) -> list[str]:
     """Split on 、，,；; outside parentheses; "区政数局（行政服务中心）" stays whole."""
     parts: list[str] = []
@@ -68,7 +95,7 @@ def split_units(value: str) -> list[str]:
     never inside a name such as 自然资源和规划局.
     """
     units: list[str] = []
-    for part in split_list(value):
+    for part in split_list(drop_convention_note(value)):
         name = strip_spaces(part)
         if name:
             units.extend(_split_conjunction(name))
