@@ -238,7 +238,7 @@ def grid(text: str, truth: Truth, separator: str) -> tuple[str, Truth]:
     for row in rows:
         for cell in row:
             if separator == "blank":
-                out.extend([cell, ""])
+                out.extend([cell, ""] if cell else [""])
             elif separator == "bar":
                 out.append(f"{cell} |" if cell else "|")
             else:
