@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-_ATTACHMENT_LINE = re.compile(r"^附\s*件\s*[\d一二三四五六七八九十]*\s*[：:]?\s*(?P<title>[^。；]{0,60})$")
+_ATTACHMENT_LINE = re.compile(
+    r"^附\s*件\s*[\d一二三四五六七八九十]*\s*[：:]?\s*(?P<title>[^。；]{0,60})$"
+)
 _MENTION = re.compile(r"附件|见附表|详见附表|任务分解表|任务清单")
 
 

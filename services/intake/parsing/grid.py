@@ -22,7 +22,9 @@ from services.intake.parsing.table import (
 
 _HEADER_MAX = 24
 _NUMBER_CELL = re.compile(rf"^[{re.escape(MARKERS)}\s]*\d{{1,3}}[.、．]?$")
-_STRONG_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])")
+_STRONG_HEADING = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[）)])"
+)
 _DEADLINE_CELL = re.compile(
     r"(?:\d{1,2}|[一二三四五六七八九十]{1,2})月|年底|年内|全年|季度|上半年|下半年|长期|持续|常态"
 )
@@ -94,7 +96,7 @@ def grid_cells(lines: list[str], mode: str) -> list[str]:
     blank_run = 0
     for line in lines:
         if line.strip():
-            if blank_run > 1 and cells or blank_run > 1 and current:
+            if (blank_run > 1 and cells) or (blank_run > 1 and current):
                 cells.extend([""] * (blank_run - 1))
             blank_run = 0
             current.append(_cell_text(line))

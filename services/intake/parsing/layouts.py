@@ -57,7 +57,9 @@ def read_tasks(raw: list[str], year: int | None, warnings: list[ParseWarning]) -
             return Reading(tasks, lines[: table[0]])
         reading.findings.append("找到表格表头，但表头下没有任务行")
     elif _cell_lines(lines):
-        reading.findings.append(f"找到 {_cell_lines(lines)} 行表格单元，但没有表头（序号、重点工作、责任单位等）")
+        reading.findings.append(
+            f"找到 {_cell_lines(lines)} 行表格单元，但没有表头（序号、重点工作、责任单位等）"
+        )
     grid = find_grid(raw)
     if grid:
         tasks = _row_tasks(parse_grid(raw, grid), year, warnings)

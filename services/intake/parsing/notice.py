@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
+from services.intake.parsing.attachment import announces_attachment, attachment_starts
 from services.intake.parsing.directory import UnitDirectory, apply_directory
 from services.intake.parsing.errors import ParseError
-from services.intake.parsing.attachment import announces_attachment, attachment_starts
 from services.intake.parsing.header import (
     Header,
     find_issued_date,
@@ -23,8 +23,8 @@ from services.intake.parsing.layouts import Reading, read_tasks
 from services.intake.parsing.model import ParsedNotice, ParsedTask, ParseWarning
 from services.intake.parsing.report import looks_like_report, parse_report
 from services.intake.parsing.tasks import normalised_units
-from services.intake.parsing.units import first_unit_leads, issuer_places
 from services.intake.parsing.text import normalise
+from services.intake.parsing.units import first_unit_leads, issuer_places
 
 MAX_CHARS = 2_000_000
 

@@ -127,20 +127,28 @@ def section_leaders(cell: str) -> list[str]:
     if named:
         return named
     _, labels = split_inline(cell)
-    return [name for label in labels if label.field == "leaders" for name in split_people(label.value)]
+    return [
+        name for label in labels if label.field == "leaders" for name in split_people(label.value)
+    ]
 
 
 def _is_heading(cell: str) -> bool:
     """A lone cell is a heading when numbered 一、/（一） or short and unpunctuated."""
-    return bool(re.match(r"^[（(]?[一二三四五六七八九十]+[、）)]", cell)) or (
-        "。" not in cell and len(cell) <= 30
-    ) or bool(section_leaders(cell))
+    return (
+        bool(re.match(r"^[（(]?[一二三四五六七八九十]+[、）)]", cell))
+        or ("。" not in cell and len(cell) <= 30)
+        or bool(section_leaders(cell))
+    )
 
 
 def _row_task(
     cells: list[str], roles: dict[int, str], path: list[str], ordinal: int
 ) -> TableTask | None:
-    values = {role: cells[index].lstrip(MARKERS).strip() for index, role in roles.items() if index < len(cells)}
+    values = {
+        role: cells[index].lstrip(MARKERS).strip()
+        for index, role in roles.items()
+        if index < len(cells)
+    }
     text = values.get("text", "")
     if not text:
         return None

@@ -134,6 +134,8 @@ def _label_deadlines(
         found = [month]
     if found:
         return [Deadline(phrase=m.phrase, date=m.date.isoformat(), about="完成时限") for m in found]
+    if _ONGOING.search(value):
+        return [Deadline(phrase=value, date=None, about="长期任务")]  # no date to guess
     warnings.append(
         ParseWarning(
             code="UNDATED_DEADLINE",
@@ -142,6 +144,9 @@ def _label_deadlines(
         )
     )
     return [Deadline(phrase=value, date=None, about="完成时限")]
+
+
+_ONGOING = re.compile(r"长期|持续|常态|长效|每月|每季|按月|按季|逐年")
 
 
 def text_deadlines(text: str, year: int | None) -> list[Deadline]:
@@ -242,7 +247,7 @@ def _task_warnings(task: ParsedTask, unknown: list[str], warnings: list[ParseWar
                 )
             )
     for deadline in task.deadlines:
-        if deadline.date is None and deadline.about != "完成时限":
+        if deadline.date is None and deadline.about not in ("完成时限", "长期任务"):
             warnings.append(
                 ParseWarning(
                     code="UNDATED_DEADLINE",
