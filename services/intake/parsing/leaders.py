@@ -16,15 +16,21 @@ _TITLE = (
     r"(?:常务)?副(?:县|区|市)长|秘书长|党组成员|主任"
 )
 _NAME = r"[\u4e00-\u9fff]{2,3}?"
-_NAMES = rf"{_NAME}(?:[、，,和及]{_NAME})*"
+_NAMES = rf"{_NAME}(?:[、，,和及]{_NAME}){{0,6}}"
 _DUTY = r"(?:同志)?(?:负责|分管|牵头|联系|主抓|包抓|领办)"
 _TITLE_FIRST = re.compile(rf"(?:{_TITLE})(?P<names>{_NAMES}){_DUTY}")
 _NAME_FIRST = re.compile(rf"(?P<names>{_NAMES})(?:同志)?(?:{_TITLE})(?:同志)?{_DUTY}")
+HEADING_MAX = 80
 _NOT_A_NAME = re.compile(r"^(?:同志|领导|负责|分管|牵头|工作|政府|人民|副|常务)")
 
 
 def heading_leaders(heading: str) -> list[str]:
-    """Names of the leaders a heading puts in charge, or [] when it names none."""
+    """Names of the leaders a heading puts in charge, or [] when it names none.
+
+    Only the first ``HEADING_MAX`` characters are read: a heading naming leaders is short,
+    and a bound keeps a pathological line linear.
+    """
+    heading = heading[:HEADING_MAX]
     for pattern in (_TITLE_FIRST, _NAME_FIRST):
         match = pattern.search(heading)
         if match:
