@@ -53,12 +53,34 @@ LABELS: dict[str, str] = {
 _KNOWN = "|".join(sorted(LABELS, key=len, reverse=True))
 _COLON = r"\s*[:：]\s*"
 LABEL_AT = re.compile(rf"(?P<label>{_KNOWN}){_COLON}")
-LABEL_LINE = re.compile(rf"^\s*[（(]?\s*(?:{_KNOWN}){_COLON}")
+LABEL_LINE = re.compile(rf"^\s*[（(\[【]?\s*(?:{_KNOWN}){_COLON}")
 UNKNOWN_LABEL_LINE = re.compile(
     r"^\s*(?P<label>[\u4e00-\u9fff]{2,6}(?:单位|领导|部门|时限|时间|责任人))\s*[:：]"
 )
 INLINE_BLOCK = re.compile(
-    rf"[（(](?P<body>(?:{_KNOWN}){_COLON}[^（()）]*(?:[（(][^（()）]*[）)][^（()）]*)*)[）)]\s*$"
+    rf"[（(](?P<body>(?:{_KNOWN}){_COLON}[^（()）]*(?:[（(][^（()）]*[）)][^（()）]*)*)[）)]"
+    r"\s*[。.；;]?\s*$"
+)
+# Text copied from a web page puts the fields in square brackets: "[牵头单位:A;责任单位:B]".
+INLINE_SQUARE = re.compile(
+    rf"[\[【](?P<body>(?:{_KNOWN}){_COLON}[^\[\]【】]*)[\]】]\s*[。.；;]?\s*$"
+)
+# "（县发改委牵头，县财政局、县统计局配合）": the role is said after the units.
+_ROLE_WORDS = {
+    "牵头负责": "lead_units",
+    "牵头": "lead_units",
+    "负责": "responsible_units",
+    "落实": "responsible_units",
+    "配合": "cooperating_units",
+    "协助": "cooperating_units",
+    "协办": "cooperating_units",
+    "参与": "cooperating_units",
+    "协同": "cooperating_units",
+}
+_ROLE_CLAUSE = re.compile(r"^(?P<units>[^，,；;]+?)(?P<role>" + "|".join(_ROLE_WORDS) + r")$")
+_PERSON = re.compile(r"[省市县区镇乡]长|书记|主任|主席|同志|常委")
+_TRAILING_PAREN = re.compile(
+    r"[（(](?P<body>[^（()）]*(?:[（(][^（()）]*[）)][^（()）]*)*)[）)]\s*[。.；;]?\s*$"
 )
 
 
@@ -90,7 +112,7 @@ def split_labels(line: str) -> list[LabelValue]:
     "责任领导：赵飞  牵头单位：区发改委" yields two values; separators such as "；" between
     pairs are trimmed from the values.
     """
-    body = line.strip().lstrip("（(").rstrip()
+    body = line.strip().lstrip("（([【").rstrip().rstrip("]】")
     if body.endswith(("）", ")")) and body.count("（") + body.count("(") < body.count(
         "）"
     ) + body.count(")"):
@@ -106,11 +128,34 @@ def split_labels(line: str) -> list[LabelValue]:
 
 
 def split_inline(text: str) -> tuple[str, list[LabelValue]]:
-    """Cut a trailing "（牵头单位：…；责任单位：…）" block off an item's text."""
-    match = INLINE_BLOCK.search(text)
+    """Cut a trailing "（牵头单位：…；责任单位：…）" or "[牵头单位:…]" block off a text."""
+    match = INLINE_BLOCK.search(text) or INLINE_SQUARE.search(text)
+    if match:
+        return text[: match.start()].rstrip(), split_labels(match.group("body"))
+    return split_roles(text)
+
+
+def split_roles(text: str) -> tuple[str, list[LabelValue]]:
+    """Cut a trailing "（A牵头，B、C配合）" off a text: every clause names units and a role.
+
+    At least one clause must be 牵头 or 负责, so that an aside such as "（群众参与）" alone is
+    not read as a unit list.
+    """
+    match = _TRAILING_PAREN.search(text)
     if not match:
         return text, []
-    return text[: match.start()].rstrip(), split_labels(match.group("body"))
+    found: list[LabelValue] = []
+    for clause in re.split(r"[，,；;]", match.group("body")):
+        role = _ROLE_CLAUSE.match(clause.strip())
+        if not role:
+            return text, []
+        if _PERSON.search(role.group("units")):
+            return text, []  # "（副县长赵某牵头）" names a leader, not a unit
+        field = _ROLE_WORDS[role.group("role")]
+        found.append(LabelValue(field, role.group("role"), role.group("units")))
+    if not any(value.field in ("lead_units", "responsible_units") for value in found):
+        return text, []
+    return text[: match.start()].rstrip(), found
 
 
 _TRAILING_START = re.compile(rf"(?<=[。；;\s])\s*(?=(?:{_KNOWN}){_COLON})")

@@ -33,6 +33,15 @@ class Target(BaseModel):
     unit: str = ""
 
 
+class DocumentTarget(Target):
+    """A report's 主要预期目标; a qualitative one ("与经济增长基本同步") has no value.
+
+    Kept apart from :class:`Target` so that a task's targets always carry a number.
+    """
+
+    value: float | None = None  # type: ignore[assignment]
+
+
 class UnitRef(BaseModel):
     """A unit after normalisation: shared prefix made explicit, groups recognised."""
 
@@ -92,7 +101,7 @@ class ParsedNotice(BaseModel):
     reporting_rounds: list[ReportingRound] = Field(default_factory=list)
     task_count: int = 0
     tasks: list[ParsedTask] = Field(default_factory=list)
-    targets: list[Target] = Field(
+    targets: list[DocumentTarget] = Field(
         default_factory=list, description="document-level targets (a report's 主要预期目标)"
     )
     warnings: list[ParseWarning] = Field(default_factory=list)

@@ -99,12 +99,38 @@ def score_notice(parsed: dict[str, Any], truth: dict[str, Any]) -> dict[str, Sco
     }
 
 
+REPORT_FIELDS = ("main_targets", "promises")
+
+
+def _target_key(item: Any) -> str:
+    phrase = _phrase(item)
+    return quantity_key(phrase) or re.sub(r"\s+", "", phrase)
+
+
+def score_report(parsed: dict[str, Any], truth: dict[str, Any]) -> dict[str, Score]:
+    """A report's main targets (by the quantity they state, or the words of a qualitative
+    one) and its dated promises (by date and phrase), against a report truth file:
+    {"kind": "report", "year", "targets": [phrase…], "promises": [{"phrase", "date"}…]}."""
+    promised = [
+        (d["date"], d["phrase"])
+        for task in parsed.get("tasks", [])
+        for d in task.get("deadlines", [])
+        if d.get("date") and d.get("about") not in ("完成时限", "长期任务")
+    ]
+    return {
+        "main_targets": compare(
+            map(_target_key, parsed.get("targets", [])), map(_target_key, truth["targets"])
+        ),
+        "promises": compare(promised, ((p["date"], p["phrase"]) for p in truth["promises"])),
+    }
+
+
 def total(scores: Iterable[dict[str, Score]]) -> dict[str, Score]:
-    """Micro-averaged scores over several files."""
-    out = {field: Score(0, 0, 0) for field in FIELDS}
+    """Micro-averaged scores over several files (each field over the files that have it)."""
+    out: dict[str, Score] = {}
     for per_file in scores:
         for field, score in per_file.items():
-            out[field] = out[field] + score
+            out[field] = out.get(field, Score(0, 0, 0)) + score
     return out
 
 
@@ -122,10 +148,13 @@ def score_corpus(corpus: Path) -> dict[str, dict[str, Any]]:
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         seed = corpus / "seeds" / truth["file"]
         parsed = parse_notice(seed.read_text(encoding="utf-8"), file=truth["file"])
-        results[truth["file"]] = {
-            "task_count": (parsed.task_count, truth["task_count"]),
-            "scores": score_notice(parsed.model_dump(), truth),
-        }
+        if truth.get("kind") == "report":
+            scores = score_report(parsed.model_dump(), truth)
+            count = (len(parsed.tasks), len(parsed.tasks))
+        else:
+            scores = score_notice(parsed.model_dump(), truth)
+            count = (parsed.task_count, truth["task_count"])
+        results[truth["file"]] = {"task_count": count, "scores": scores, "kind": parsed.kind}
     return results
 
 
@@ -142,7 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in results.items():
         got, want = result["task_count"]
         print(f"{_row(name, result['scores'])}\n  task_count: {got} (truth {want})")
-    print(_row("overall", total(r["scores"] for r in results.values())))
+    notices = [r["scores"] for r in results.values() if "leaders" in r["scores"]]
+    reports = [r["scores"] for r in results.values() if "promises" in r["scores"]]
+    if notices:
+        print(_row("overall (notices)", total(notices)))
+    if reports:
+        print(_row("overall (reports)", total(reports)))
     return 0
 
 

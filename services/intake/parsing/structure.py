@@ -54,6 +54,17 @@ class Node:
     labels: list[LabelValue] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     unknown_labels: list[str] = field(default_factory=list)
+    heading_leaders: list[str] = field(default_factory=list)
+
+    @property
+    def inherited_leaders(self) -> list[str]:
+        """Leaders named by the nearest heading above this node that names any."""
+        node = self.parent
+        while node is not None:
+            if node.heading_leaders:
+                return node.heading_leaders
+            node = node.parent
+        return []
 
     @property
     def path(self) -> list[str]:

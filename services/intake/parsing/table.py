@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from services.intake.parsing.labels import LABELS, LabelValue
+from services.intake.parsing.labels import LABELS, LabelValue, split_inline
+from services.intake.parsing.leaders import heading_leaders
+from services.intake.parsing.units import split_people
 
 _CELL_SPLIT = re.compile(r"\t|\s*[|｜]\s*")
 _TASK_HEADERS = (
@@ -53,11 +55,19 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in _CELL_SPLIT.split(line.strip().strip("|｜"))]
 
 
-def _column_roles(header: list[str]) -> dict[int, str] | None:
+MARKERS = "★☆▲△●○◆◇■□※*#"
+
+
+def header_name(cell: str) -> str:
+    """A header cell as a bare word: letter spacing and a note in brackets removed."""
+    return re.sub(r"[（(][^）)]*[）)]", "", re.sub(r"\s+", "", cell))
+
+
+def column_roles(header: list[str]) -> dict[int, str] | None:
     """Map column index → role ("number", "text" or a label field); None if not a header."""
     roles: dict[int, str] = {}
     for index, cell in enumerate(header):
-        name = re.sub(r"\s+", "", cell)
+        name = header_name(cell)
         if name in LABELS:
             roles[index] = LABELS[name]
         elif name in _NUMBER_HEADERS:
@@ -73,7 +83,7 @@ def find_table(lines: list[str]) -> tuple[int, dict[int, str]] | None:
     for index, line in enumerate(lines):
         if "\t" not in line and "|" not in line and "｜" not in line:
             continue
-        roles = _column_roles(_cells(line))
+        roles = column_roles(_cells(line))
         if roles:
             return index, roles
     return None
@@ -81,33 +91,64 @@ def find_table(lines: list[str]) -> tuple[int, dict[int, str]] | None:
 
 def parse_table(lines: list[str], start: int, roles: dict[int, str]) -> list[TableTask]:
     """Read the rows after the header into tasks; single-cell rows set the heading path."""
+    return table_tasks([_cells(line) for line in lines[start + 1 :]], roles)
+
+
+def table_tasks(rows: list[list[str]], roles: dict[int, str]) -> list[TableTask]:
+    """Tasks from rows of cells; a row with one filled cell is a section heading.
+
+    A section row may name the leaders of the rows under it ("（分管领导：张某、赵某）"):
+    they apply until the next section row of the same or a higher level.
+    """
     tasks: list[TableTask] = []
     path: list[str] = []
-    for line in lines[start + 1 :]:
-        cells = _cells(line)
+    leaders: list[list[str]] = []
+    for cells in rows:
         filled = [cell for cell in cells if cell]
         if not filled:
             continue
         if len(filled) == 1 and _is_heading(filled[0]):
-            path = [*path[: _heading_level(filled[0])], filled[0]]
+            level = min(_heading_level(filled[0]), len(path))
+            path = [*path[:level], filled[0]]
+            leaders = [*leaders[:level], section_leaders(filled[0])]
             continue
         task = _row_task(cells, roles, path, len(tasks) + 1)
         if task is not None:
+            inherited = next((names for names in reversed(leaders) if names), [])
+            if inherited and not any(label.field == "leaders" for label in task.labels):
+                task.labels.append(LabelValue("leaders", "分管领导", "、".join(inherited)))
             tasks.append(task)
     return tasks
 
 
+def section_leaders(cell: str) -> list[str]:
+    """Leaders a section row names, in words ("副县长王某负责") or as a label block."""
+    named = heading_leaders(cell)
+    if named:
+        return named
+    _, labels = split_inline(cell)
+    return [
+        name for label in labels if label.field == "leaders" for name in split_people(label.value)
+    ]
+
+
 def _is_heading(cell: str) -> bool:
     """A lone cell is a heading when numbered 一、/（一） or short and unpunctuated."""
-    return bool(re.match(r"^[（(]?[一二三四五六七八九十]+[、）)]", cell)) or (
-        "。" not in cell and len(cell) <= 30
+    return (
+        bool(re.match(r"^[（(]?[一二三四五六七八九十]+[、）)]", cell))
+        or ("。" not in cell and len(cell) <= 30)
+        or bool(section_leaders(cell))
     )
 
 
 def _row_task(
     cells: list[str], roles: dict[int, str], path: list[str], ordinal: int
 ) -> TableTask | None:
-    values = {role: cells[index] for index, role in roles.items() if index < len(cells)}
+    values = {
+        role: cells[index].lstrip(MARKERS).strip()
+        for index, role in roles.items()
+        if index < len(cells)
+    }
     text = values.get("text", "")
     if not text:
         return None

@@ -13,10 +13,17 @@ from collections import Counter
 
 from services.intake.parsing.dates import bare_month, find_deadlines
 from services.intake.parsing.labels import LabelValue, split_inline, split_trailing
+from services.intake.parsing.leaders import heading_leaders
 from services.intake.parsing.model import Deadline, ParsedTask, ParseWarning, UnitRef
 from services.intake.parsing.structure import Node
 from services.intake.parsing.targets import find_targets
-from services.intake.parsing.units import expand_prefixes, is_group, split_people, split_units
+from services.intake.parsing.units import (
+    expand_prefixes,
+    is_group,
+    lead_marked,
+    split_people,
+    split_units,
+)
 
 _ROLE_OF = {
     "lead_units": "lead",
@@ -25,20 +32,55 @@ _ROLE_OF = {
 }
 
 
-def attach_inline_labels(nodes: list[Node]) -> None:
-    """Move a trailing "（牵头单位：…）" block of a node's text into its labels."""
+_LEADER_FIELDS = ("leaders", "contacts")
+
+
+def attach_heading_leaders(nodes: list[Node]) -> None:
+    """Leaders a heading names ("一、副县长王某负责的工作", "…（分管领导：王某）", or a
+    责任领导 line right under it) belong to the tasks below it, not to a task of its own."""
     for node in nodes:
-        if node.labels:
+        if not node.children:
             continue
-        if node.content:
-            node.content[-1], found = split_inline(node.content[-1])
-        else:
-            node.numbered.rest, found = split_inline(node.numbered.rest)
-        if not found and node.content:
-            node.content[-1], found = split_trailing(node.content[-1])
-        elif not found:
-            node.numbered.rest, found = split_trailing(node.numbered.rest)
-        node.labels.extend(found)
+        named = heading_leaders(node.numbered.rest)
+        if named:
+            node.heading_leaders = named
+            continue
+        labels = node.labels
+        if not labels:
+            rest, labels = split_inline(node.numbered.rest)
+        if labels and all(label.field in _LEADER_FIELDS for label in labels):
+            if not node.labels:
+                node.numbered.rest = rest
+            node.heading_leaders = [
+                name
+                for label in labels
+                if label.field == "leaders"
+                for name in split_people(label.value)
+            ]
+            node.labels = []
+
+
+def attach_inline_labels(nodes: list[Node]) -> None:
+    """Move a trailing "（牵头单位：…）" block of a node's text into its labels.
+
+    The last task of a notice is followed by the signature and date, which land in its
+    content: the block is looked for in its last few lines and what follows it dropped.
+    """
+    for node in nodes:
+        if node.labels or node.heading_leaders:
+            continue
+        texts = [node.numbered.rest, *node.content]
+        for index in range(len(texts) - 1, max(len(texts) - 4, -1), -1):
+            rest, found = split_inline(texts[index])
+            if not found:
+                rest, found = split_trailing(texts[index])
+            if found:
+                node.labels.extend(found)
+                node.numbered.rest = rest if index == 0 else node.numbered.rest
+                node.content = node.content[:index]
+                if index:
+                    node.content[index - 1] = rest
+                break
 
 
 def select_task_nodes(nodes: list[Node]) -> list[Node]:
@@ -77,7 +119,10 @@ def _fill_labels(
         elif label.field == "deadline":
             task.deadlines.extend(_label_deadlines(task.number, label.value, year, warnings))
         else:
-            getattr(task, label.field).extend(split_units(label.value))
+            names, marked = lead_marked(split_units(label.value))
+            getattr(task, label.field).extend(names)
+            if label.field != "lead_units":
+                task.lead_units.extend(marked)
 
 
 def _label_deadlines(
@@ -89,6 +134,8 @@ def _label_deadlines(
         found = [month]
     if found:
         return [Deadline(phrase=m.phrase, date=m.date.isoformat(), about="完成时限") for m in found]
+    if _ONGOING.search(value):
+        return [Deadline(phrase=value, date=None, about="长期任务")]  # no date to guess
     warnings.append(
         ParseWarning(
             code="UNDATED_DEADLINE",
@@ -97,6 +144,9 @@ def _label_deadlines(
         )
     )
     return [Deadline(phrase=value, date=None, about="完成时限")]
+
+
+_ONGOING = re.compile(r"长期|持续|常态|长效|每月|每季|按月|按季|逐年")
 
 
 def text_deadlines(text: str, year: int | None) -> list[Deadline]:
@@ -129,12 +179,16 @@ def _clause(text: str, stops: list[int], start: int, end: int) -> str:
     return (text[left:start] + text[end:right]).strip("，。 ")
 
 
-def normalised_units(task: ParsedTask) -> list[UnitRef]:
-    """Units with the shared prefix made explicit, in role order, groups marked."""
+def normalised_units(task: ParsedTask, places: tuple[str, ...] = ()) -> list[UnitRef]:
+    """Units with the shared prefix made explicit, in role order, groups marked.
+
+    ``places`` are the document's own place names (from its issuer): a unit named after one
+    already says where it is and keeps its name.
+    """
     refs: list[UnitRef] = []
     for field, role in _ROLE_OF.items():
         names = getattr(task, field)
-        for verbatim, name in zip(names, expand_prefixes(names), strict=True):
+        for verbatim, name in zip(names, expand_prefixes(names, places), strict=True):
             refs.append(
                 UnitRef(
                     name=name,
@@ -149,7 +203,10 @@ def normalised_units(task: ParsedTask) -> list[UnitRef]:
 def build_task(node: Node, year: int | None, warnings: list[ParseWarning]) -> ParsedTask:
     """One task from one node: fields from labels, deadlines and targets from its text."""
     number, path, text = _number_and_text(node)
-    return assemble_task(number, path, text, node.labels, node.unknown_labels, year, warnings)
+    task = assemble_task(number, path, text, node.labels, node.unknown_labels, year, warnings)
+    if not task.leaders:
+        task.leaders = list(node.inherited_leaders)
+    return task
 
 
 def assemble_task(
@@ -190,7 +247,7 @@ def _task_warnings(task: ParsedTask, unknown: list[str], warnings: list[ParseWar
                 )
             )
     for deadline in task.deadlines:
-        if deadline.date is None and deadline.about != "完成时限":
+        if deadline.date is None and deadline.about not in ("完成时限", "长期任务"):
             warnings.append(
                 ParseWarning(
                     code="UNDATED_DEADLINE",

@@ -14,7 +14,11 @@ from services.intake.parsing.text import strip_spaces
 _LIST_SEPARATORS = "、，,；;"
 _OPEN, _CLOSE = "（(【[", "）)】]"
 ADMIN_PREFIXES = ("区委", "县委", "市委", "区", "县", "市")
-_NOT_PREFIX = ("市场", "市政", "市民", "区域", "县域", "县城", "区块", "乡村", "镇村")
+# Words whose first character is not a prefix: 市场监管局 in a county list is 县市场监管局. A
+# county's 县城市管理局 is not among them: its 县 is the prefix and must not be doubled.
+_NOT_PREFIX = ("市场", "市政", "市民")
+# "XX区…", "XX县…": a name that opens with a place of its own already says where it is.
+_OWN_PLACE = re.compile(r"^[\u4e00-\u9fff]{2,3}?(?:省|市|县|区|旗|州)(?![域块级直])")
 _GROUP = re.compile(
     r"^(?:各|相关|有关|其他|其它|涉及|带村|所属|全体)|各(?:部门|单位|乡|镇|街道)|成员单位$|直各"
 )
@@ -22,6 +26,33 @@ _TOWN_OR_FIRM = re.compile(
     r"(?:镇|乡|街道|办事处|公司|银行|集团|医院|学校|大学|村|社区|村委会)(?:[（(][^）)]*[）)])?$"
 )
 _DEPARTMENT_END = re.compile(r"(?:局|委|办|中心|部|队|所|站|院|开发区)$")
+
+
+# A convention stated once for the whole document: the first unit of every list leads.
+_FIRST_LEADS = (
+    r"(?:排(?:在|名|序)?(?:第一|首)位?|列(?:第一|首)位?|第一个|首个|首家|首位|第一)"
+    r"(?:的|列出的)?(?:单位|部门)?(?:为|是|系)?牵头(?:单位|部门)?"
+    r"|牵头(?:单位|部门)?(?:为|是)(?:排(?:在|名)?)?(?:第一|首)(?:位|个)?(?:的)?(?:单位|部门)?"
+)
+FIRST_LEADS = re.compile(_FIRST_LEADS)
+_FIRST_LEADS_NOTE = re.compile(rf"[（(][^（()）]{{0,12}}?(?:{_FIRST_LEADS})[^（()）]{{0,16}}[）)]")
+_LEAD_MARK = re.compile(r"[（(](?:牵头|牵头单位|主责)[）)]$")
+
+
+def first_unit_leads(text: str) -> bool:
+    """True when the document says once that the first unit listed is the lead unit."""
+    return bool(FIRST_LEADS.search(text))
+
+
+def drop_convention_note(value: str) -> str:
+    """ "A、B（排在第一的单位为牵头单位，下同）" → "A、B": the note names no unit."""
+    return _FIRST_LEADS_NOTE.sub("", value)
+
+
+def lead_marked(names: list[str]) -> tuple[list[str], list[str]]:
+    """ "县发改委（牵头）、县财政局" → names without the mark, and the marked ones."""
+    plain = [_LEAD_MARK.sub("", name) for name in names]
+    return plain, [p for p, name in zip(plain, names, strict=True) if p != name]
 
 
 def split_list(value: str) -> list[str]:
@@ -64,7 +95,7 @@ def split_units(value: str) -> list[str]:
     never inside a name such as 自然资源和规划局.
     """
     units: list[str] = []
-    for part in split_list(value):
+    for part in split_list(drop_convention_note(value)):
         name = strip_spaces(part)
         if name:
             units.extend(_split_conjunction(name))
@@ -93,14 +124,30 @@ def admin_prefix(name: str) -> str | None:
     return None
 
 
-def needs_prefix(name: str) -> bool:
+def names_a_place(name: str, places: tuple[str, ...] = ()) -> bool:
+    """True when a name starts with a place: one of the document's own (卫东 of 卫东区, from
+    the issuer) or any "XX县"/"XX区" opening. Such a name never takes the shared prefix."""
+    return (bool(places) and name.startswith(places)) or bool(_OWN_PLACE.match(name))
+
+
+_PLACE = re.compile(r"([\u4e00-\u9fff]{2,4}?)(?:省|市|县|区|旗|州)")
+
+
+def issuer_places(issuer: str | None) -> tuple[str, ...]:
+    """Place names in the issuing organ ("平顶山市卫东区人民政府" → 平顶山, 卫东)."""
+    return tuple(match.group(1) for match in _PLACE.finditer(issuer or ""))
+
+
+def needs_prefix(name: str, places: tuple[str, ...] = ()) -> bool:
     """True for a bare department name written after a prefixed one ("工信局")."""
     if is_group(name) or admin_prefix(name) or _TOWN_OR_FIRM.search(name):
+        return False
+    if names_a_place(name, places):
         return False
     return bool(_DEPARTMENT_END.search(re.sub(r"[（(].*?[）)]$", "", name)))
 
 
-def expand_prefixes(names: list[str]) -> list[str]:
+def expand_prefixes(names: list[str], places: tuple[str, ...] = ()) -> list[str]:
     """Make a shared prefix explicit: [区发改委, 工信局] → [区发改委, 区工信局].
 
     The prefix of the nearest preceding prefixed name is used, so "区委编办、改革办" gives
@@ -112,7 +159,7 @@ def expand_prefixes(names: list[str]) -> list[str]:
         own = admin_prefix(name)
         if own and not _TOWN_OR_FIRM.search(name):
             prefix = own
-        if prefix and needs_prefix(name):
+        if prefix and needs_prefix(name, places):
             expanded.append(_fit_prefix(prefix, name) + name)
         else:
             expanded.append(name)
