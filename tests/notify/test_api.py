@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from conftest import GOV, MORNING, contact, deliver_event, reminder, sender, sms, wecom
+from delivery_world import GOV, MORNING, contact, deliver_event, reminder, sender, sms, wecom
 from fastapi.testclient import TestClient
 
 from services.notify.channels.base import Outcome

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import (
+from delivery_world import (
     MORNING,
     attempts,
     contact,

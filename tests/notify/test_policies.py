@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from conftest import (
+from delivery_world import (
     MORNING,
     contact,
     deliver_event,

@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
-from conftest import MORNING, contact, deliver_event, deliveries, reminder, sender, wecom
+from delivery_world import MORNING, contact, deliver_event, deliveries, reminder, sender, wecom
 
 from services.notify.channels.base import Outcome
 from services.notify.spec import SPEC
