@@ -21,11 +21,16 @@ from shared.runtime import Runtime
 from shared.service import ServiceSpec
 
 
-def _serve(runtime: Runtime, settings: Settings, port: int | None) -> None:
+def _serve(runtime: Runtime, settings: Settings, port: int | None, simulated: bool = False) -> None:
     import uvicorn
 
+    app = runtime.create_app()
+    if simulated:
+        from duban.simulated import mount_simulator
+
+        mount_simulator(app)
     uvicorn.run(
-        runtime.create_app(),
+        app,
         host=settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
@@ -135,8 +140,27 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _run_admin_token(settings.data_dir)
     _run_session_key(settings.data_dir)
     _run_accounts(settings, args.demo)
-    _serve(Runtime(settings, specs()), settings, args.port)
+    simulated = _run_simulator(settings)
+    _serve(Runtime(settings, specs()), settings, args.port, simulated)
     return 0
+
+
+def _run_simulator(settings: Settings) -> bool:
+    """With no real channel configured (and not in production), reminders go to the provider
+    simulators this process serves at /simulator, and the operator is told so."""
+    from duban.simulated import MOUNT, use_simulator, wants_simulator
+
+    if settings.production or not wants_simulator():
+        return False
+    use_simulator(settings.port)
+    logging.getLogger("duban").warning(
+        "no DUBAN_NOTIFY_CHANNELS: reminders go to the provider simulator (模拟器) at "
+        "http://%s:%d%s/",
+        settings.host,
+        settings.port,
+        MOUNT,
+    )
+    return True
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,9 +1,10 @@
-"""Issue 11, the clock-driven side through the real entry point: `duban run` in a
-subprocess, its own scheduler (intervals shortened by DUBAN_JOB_INTERVALS, as an operator
-may), HTTP only. A notice whose deadline is today is published; the deadline scan fires by
-itself and the reminder reaches notify, addressed to the unit, saying it is due today; the
-outbox purge runs by itself and an operator sees it in /metrics. No internal function is
-called."""
+"""Issue 11, acceptance 0, through the real entry point: `duban run` in a subprocess with
+nothing configured but shorter job intervals (DUBAN_JOB_INTERVALS, as an operator may), HTTP
+only. The unit's contact is registered; a notice whose deadline is today is published; the
+deadline scan fires by itself, notify sends the reminder over WeChat Work and it arrives at
+the provider simulator `duban run` serves, for the contact's WeCom account, saying the task
+is due today, once. The outbox purge runs by itself and an operator sees it in /metrics. No
+internal function is called."""
 
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ def test_the_scan_and_the_purge_fire_by_themselves(tmp_path: Path) -> None:
         "DUBAN_OPERATOR_TOKEN": OPERATOR,
     }
     with duban_run(tmp_path / "var", **env) as http:
+        contact = {
+            "owner": "县住建局",
+            "post": "联络员",
+            "name": "张三",
+            "wecom_userid": "zhangsan",
+        }
+        registered = http.post("/notify/contacts", params={"government": "default"}, json=contact)
+        assert registered.status_code == 201, registered.text
         doc = http.post("/intake/documents/text", json={"text": notice_due_today()})
         assert doc.status_code == 201, doc.text
         assert doc.json()["tasks"], doc.json()["warnings"]
@@ -60,6 +69,16 @@ def test_the_scan_and_the_purge_fire_by_themselves(tmp_path: Path) -> None:
 
         found = wait_for(reminder, "the scheduled scan's reminder at notify", limit_s=60)
         assert "今天" in found[0]["body"] and "到期" in found[0]["body"]
+
+        def at_the_simulator() -> list[dict]:
+            query = {"target": "wecom_app", "status": "delivered", "recipient": "zhangsan"}
+            received = http.get("/simulator/_control/received", params=query).json()
+            return [r for r in received if "今天" in json.dumps(r, ensure_ascii=False)]
+
+        arrived = wait_for(at_the_simulator, "the reminder at the WeCom simulator", limit_s=60)
+        assert len(arrived) == 1, arrived
+        page = http.get("/simulator/")
+        assert page.status_code == 200 and "zhangsan" in page.text
         operator = {"Authorization": f"Bearer {OPERATOR}"}
         wait_for(
             lambda: purged(http.get("/intake/metrics", headers=operator).text, "intake") > 0,

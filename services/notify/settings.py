@@ -5,12 +5,10 @@ read by their own factories from the environment, never logged and never stored 
 
 from __future__ import annotations
 
-import json
 from datetime import time
 from functools import lru_cache
-from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,16 +39,6 @@ class NotifySettings(BaseSettings):
     )
     batch: int = Field(200, ge=1, description="deliveries claimed at once by one sender")
     workers: int = Field(8, ge=1, description="messages sent at once by one sender")
-    sms_templates: dict[str, Any] = Field(
-        default_factory=dict,
-        description='SMS template per kind, JSON: {"overdue": {"aliyun": "SMS_1", '
-        '"tencent": "123", "params": ["task_number", "subject", "due"]}, …}',
-    )
-
-    @field_validator("sms_templates", mode="before")
-    @classmethod
-    def parse_json(cls, value: object) -> object:
-        return json.loads(value) if isinstance(value, str) and value.strip() else value or {}
 
     @property
     def channel_names(self) -> tuple[str, ...]:

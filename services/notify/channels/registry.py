@@ -16,12 +16,13 @@ from services.notify.settings import NotifySettings
 
 ChannelFactory = Callable[[NotifySettings], Channel]
 
-# name → "module:factory". The channel clients add their line here:
-#   "wecom_app": "services.notify.channels.wecom_app:from_settings",
-#   "wecom_robot": "services.notify.channels.wecom_robot:from_settings",
-#   "sms": "services.notify.channels.sms:from_settings",
-#   "oa_todo": "services.notify.channels.oa_todo:from_settings",
-PLUGINS: dict[str, str] = {}
+# name → "module:factory": a channel is one line here.
+PLUGINS: dict[str, str] = {
+    "wecom_app": "services.notify.channels.providers:wecom_app",
+    "wecom_robot": "services.notify.channels.providers:wecom_robot",
+    "sms": "services.notify.channels.providers:sms",
+    "oa_todo": "services.notify.channels.providers:oa_todo",
+}
 
 
 class UnknownChannel(ValueError):
