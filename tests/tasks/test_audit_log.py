@@ -261,6 +261,12 @@ CASES: dict[tuple[str, str], Case] = {
     ),
     ("PUT", "/tasks/calendar"): Case("admin", _calendar, ("calendar.imported",), task=None),
     ("PUT", "/tasks/policy"): Case(SUP, _policy, ("policy.updated",), task=None),
+    ("POST", "/tasks/scan"): Case(
+        "admin",
+        lambda _w: ("POST", "/tasks/scan", {"params": {"date": "2022-10-11"}}),
+        ("scan.run",),
+        task=None,
+    ),
     ("POST", "/tasks/login"): Case(PERSON, _login, ("account.login",), task=None),
     ("POST", "/tasks/logout"): Case(PERSON, _logout, ("account.logout",), task=None),
     ("POST", "/tasks/me/password"): Case(

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.tasks import audit
 from services.tasks.calendar import WorkCalendar
 from services.tasks.calendar.store import load_calendar
 from services.tasks.reminders.policy import load_policies
@@ -91,18 +92,30 @@ def _planned(r: Request, today: date, calendar: WorkCalendar, policy: ReminderPo
     )
 
 
-def scan_day(sessions: sessionmaker[Session], today: date, dry_run: bool) -> list[Planned]:
-    """The reminders the scan asks for on ``today`` (a dry run: would ask; nothing kept)."""
+def scan_day(
+    sessions: sessionmaker[Session], today: date, dry_run: bool, actor: str = "命令行"
+) -> list[Planned]:
+    """The reminders the scan asks for on ``today`` (a dry run: would ask; nothing kept). A
+    scan an operator runs is audited, with the day and what it asked."""
     session = sessions()
     try:
         session.begin()
         calendar = load_calendar(session)
         policies = load_policies(session)
-        requests = scan(session, today, datetime.now(UTC), calendar, policies)
+        requests = scan(session, today, datetime.now(UTC), calendar, policies, actor=actor)
         planned = [_planned(r, today, calendar, policies.for_(r.government_id)) for r in requests]
         if dry_run:
             session.rollback()
         else:
+            audit.record(
+                session,
+                government_id="*",
+                actor=actor,
+                action="scan.run",
+                entity="scan",
+                entity_id=today.isoformat(),
+                after={"date": today.isoformat(), "reminders": len(planned)},
+            )
             session.commit()
         return planned
     finally:

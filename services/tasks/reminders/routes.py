@@ -115,7 +115,7 @@ async def _scan(
 ) -> ScanOut:
     require_role(principal, Role.ADMIN)
     day = day or beijing_today()
-    planned = await run_in_threadpool(scan_day, sessions, day, dry)
+    planned = await run_in_threadpool(scan_day, sessions, day, dry, principal.name)
     reminders = [PlannedOut.model_validate(asdict(p)) for p in planned]
     return ScanOut(date=day, dry_run=dry, reminders=reminders)
 

@@ -190,16 +190,18 @@ def scan(
     calendar: WorkCalendar,
     policies: PolicyBook | None = None,
     full: bool = False,
+    actor: str = SCHEDULER,
 ) -> list[Request]:
     """One pass: ask every reminder due today that was not asked before (``full``: looking at
-    everything, whatever changed). Returns the requests asked."""
+    everything, whatever changed). Returns the requests asked. The urges of escalations are
+    the scheduler's, or the operator's who ran the scan (``actor``)."""
     with recorder_for(session).batch(session.connection()):
         policies = policies or load_policies(session)
         rounds = rounds_due(session, today, calendar, policies)
         scope = take_scope(session, today, calendar, policies, rounds, full)
         requests = milestone_requests(session, today, calendar, policies, scope)
         requests += round_requests(session, rounds, scope, today)
-        return ask(session, requests, today, now.astimezone(UTC), calendar)
+        return ask(session, requests, today, now.astimezone(UTC), calendar, actor)
 
 
 def ask(
@@ -208,6 +210,7 @@ def ask(
     today: date,
     now: datetime,
     calendar: WorkCalendar,
+    actor: str = SCHEDULER,
 ) -> list[Request]:
     """Insert the requests whose key is new (a key listed twice is asked once) and announce
     those really inserted: a concurrent scan may have asked some meanwhile."""
@@ -233,7 +236,7 @@ def ask(
     if asked:
         warnings = calendar.warnings_for({today.year, *(r.due.year for _, r in asked)})
         countdowns = {r.due: countdown(r.due, today, calendar) for _, r in asked}
-        _announce(session, asked, now, warnings, countdowns)
+        _announce(session, asked, now, warnings, countdowns, actor)
     return [r for _, r in asked]
 
 
@@ -243,6 +246,7 @@ def _announce(
     now: datetime,
     warnings: list[str],
     countdowns: dict[date, dict[date, int]],
+    actor: str,
 ) -> None:
     """The ``reminder.requested`` events (each with the warnings of the years its batch
     touches), and for escalations and circulars their urge rows, audit entries and
@@ -277,14 +281,14 @@ def _announce(
                 "kind": kind,
                 "unit": who,
                 "message": message,
-                "by": SCHEDULER,
+                "by": actor,
                 "at": now,
             }
         )
         entries.append(
             audit.Entry(
                 government_id=r.government_id,
-                actor=SCHEDULER,
+                actor=actor,
                 action=f"task.{kind}",
                 entity="task",
                 entity_id=r.task_id,
@@ -298,7 +302,7 @@ def _announce(
                 units=r.units,
                 message=message,
                 kind=kind,
-                actor=SCHEDULER,
+                actor=actor,
             )
         )
     recorder_for(session).insert_many(session.connection(), Urge.__table__, urges)
