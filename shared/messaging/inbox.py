@@ -210,6 +210,7 @@ class Subscriber:
             )
         )
         session.flush()
+        session.info["envelope"] = item.envelope  # when it occurred, for handlers that keep it
         self._subscriptions[item.type](session, item.event)  # type: ignore[arg-type]
 
     def _park_alone(self, item: _Item, error: str, attempts: int) -> None:
