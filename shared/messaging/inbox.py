@@ -164,6 +164,7 @@ class Subscriber:
             together(session, [item.event for item in run])  # type: ignore[misc]
             return
         for item in run:
+            session.info["envelope"] = item.envelope  # when it occurred, for handlers
             self._subscriptions[item.type](session, item.event)  # type: ignore[arg-type]
 
     def _handle_alone(self, item: _Item) -> bool:

@@ -20,7 +20,7 @@ T = TaskView
 
 def expected(d: int) -> ColumnElement[int]:
     span = T.end_day - T.start_day
-    raw = (200 * (literal(d) - T.start_day) + span) / (2 * span)
+    raw = (200 * (literal(d) - T.start_day) + span) // (2 * span)
     return case(
         (literal(d) <= T.start_day, 0),
         (T.end_day <= T.start_day, 100),

@@ -175,11 +175,12 @@ def by_round(session: Session, snap: Snapshot) -> list[RoundFigures]:
     marks: set[tuple[str, str, str]] = set()
     for i in range(0, len(ids), 500):
         marks |= set(
-            session.execute(
+            tuple(row)
+            for row in session.execute(
                 select(UnitRound.task_id, UnitRound.unit, UnitRound.period).where(
                     UnitRound.task_id.in_(ids[i : i + 500])
                 )
-            ).tuples()
+            )
         )
     out = []
     for doc, rounds in snap.rounds.items():

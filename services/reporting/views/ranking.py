@@ -61,8 +61,8 @@ def unit_figures(
     round_now = facts.current_round(d, period)
     query = facts.with_missing(
         select(
-            A.government_id,
             A.unit,
+            A.government_id,
             facts.flag(counted),
             facts.flag(and_(counted, A.role == "lead")),
             facts.flag(and_(counted, A.role == "responsible")),

@@ -129,11 +129,12 @@ def snapshot(
         ):
             indicators.setdefault(i.task_id, []).append(i)
         marks |= set(
-            session.execute(
+            tuple(row)
+            for row in session.execute(
                 select(UnitRound.task_id, UnitRound.unit, UnitRound.period).where(
                     UnitRound.task_id.in_(chunk)
                 )
-            ).tuples()
+            )
         )
     documents = {
         d.document_id: d
