@@ -73,6 +73,7 @@ def beijing(moment: datetime) -> date:
 
 def _line(session: Session, task_id: str, kind: str, title: str, detail: str = "", **kw: Any):
     at = kw.pop("at", None) or occurred(session)
+    title = title[:200]  # a unit name is up to 200 characters; the line says the rest
     session.add(TimelineEntry(task_id=task_id, at=at, kind=kind, title=title, detail=detail, **kw))
 
 

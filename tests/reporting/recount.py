@@ -8,8 +8,8 @@ from collections import defaultdict
 from datetime import UTC, date
 from zoneinfo import ZoneInfo
 
-from shared.contracts import Envelope, decode
 from services.reporting import rules
+from shared.contracts import Envelope, decode
 
 BJ = ZoneInfo("Asia/Shanghai")
 

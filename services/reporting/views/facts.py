@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from services.reporting import rules
@@ -19,10 +19,11 @@ T = TaskView
 
 
 def expected(d: int) -> ColumnElement[int]:
+    day = literal_column(str(int(d)))  # inline: grouped-by expressions must match to the letter
     span = T.end_day - T.start_day
-    raw = (200 * (literal(d) - T.start_day) + span) // (2 * span)
+    raw = (200 * (day - T.start_day) + span) // (2 * span)
     return case(
-        (literal(d) <= T.start_day, 0),
+        (day <= T.start_day, 0),
         (T.end_day <= T.start_day, 100),
         (raw > 100, 100),
         else_=raw,

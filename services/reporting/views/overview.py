@@ -77,18 +77,19 @@ class Overview(Figures):
 
 def overview(session: Session, scope: Scope, as_of: date) -> Overview:
     d = as_of.toordinal()
-    signal = case((facts.done(), "done"), else_=T.signal)
+    signal = case((facts.done(), "done"), else_=T.signal).label("colour")
+    place = facts.bucket(d, T.percent).label("place")
     grouped = facts.scoped(
         select(
             T.government_id,
             T.document_id,
             T.status,
             signal,
-            facts.bucket(d, T.percent),
+            place,
             func.count(),
             facts.flag(facts.on_time()),
             facts.flag(facts.overdue(d)),
-        ).group_by(T.government_id, T.document_id, T.status, signal, facts.bucket(d, T.percent)),
+        ).group_by(T.government_id, T.document_id, T.status, signal, place),
         scope,
     )
     docs: dict[tuple[str, str], DocumentFigures] = {}
