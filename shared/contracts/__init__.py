@@ -12,6 +12,7 @@ from __future__ import annotations
 from shared.contracts.envelope import Envelope, Event
 from shared.contracts.intake import DocumentPublishedV1, TaskDefinedV1, TaskWithdrawnV1
 from shared.contracts.notify import NotificationFailedV1, NotificationSentV1
+from shared.contracts.reporting import LeaderDigestRequestedV1
 from shared.contracts.tasks import (
     AssignmentChangedV1,
     DirectoryUnitChangedV1,
@@ -47,6 +48,7 @@ EVENTS: tuple[type[Event], ...] = (
     SessionRevokedV1,
     NotificationSentV1,
     NotificationFailedV1,
+    LeaderDigestRequestedV1,
 )
 
 _BY_TYPE_VERSION: dict[tuple[str, int], type[Event]] = {(e.TYPE, e.VERSION): e for e in EVENTS}

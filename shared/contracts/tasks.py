@@ -47,6 +47,14 @@ class TaskRegisteredV1(Event):
     )
     due_dates: list[dt.date] = Field(default_factory=list, description="milestone due dates")
     revision: int = Field(1, ge=1, description="1 first; +1 per corrected definition")
+    responsible_units: list[UnitName] = Field(
+        default_factory=list,
+        description="责任单位, after expansion (added 2026-12; empty in earlier events: every "
+        "unit of ``units`` not a lead unit was then taken as responsible)",
+    )
+    cooperating_units: list[UnitName] = Field(
+        default_factory=list, description="配合单位, after expansion (added 2026-12)"
+    )
 
 
 class TaskStatusChangedV1(Event):
@@ -84,6 +92,14 @@ class AssignmentChangedV1(Event):
     actor: str = Field(max_length=limits.ACTOR)
 
 
+class IndicatorActual(BaseModel):
+    """A reported actual figure of one of the task's indicators (量化目标), by its number
+    within the task (1 for the first target the notice prints)."""
+
+    number: int = Field(ge=1, le=limits.ITEMS)
+    value: float = Field(allow_inf_nan=False)
+
+
 class ProgressSubmittedV1(Event):
     """A unit reported progress on a task (报送进展)."""
 
@@ -108,6 +124,15 @@ class ProgressSubmittedV1(Event):
         "its lead and responsible units (a unit not yet reported counts 0)",
     )
     submitted_at: dt.datetime
+    done: str = Field(
+        "", max_length=limits.TEXT, description="已完成的工作: the report's words (added 2026-12)"
+    )
+    problems: str = Field("", max_length=limits.TEXT, description="存在的问题 (added 2026-12)")
+    indicator_actuals: list[IndicatorActual] = Field(
+        default_factory=list,
+        max_length=limits.ITEMS,
+        description="actual figures of the task's indicators (added 2026-12)",
+    )
 
 
 class ProgressReviewedV1(Event):

@@ -164,6 +164,7 @@ class Subscriber:
             together(session, [item.event for item in run])  # type: ignore[misc]
             return
         for item in run:
+            session.info["envelope"] = item.envelope  # when it occurred, for handlers
             self._subscriptions[item.type](session, item.event)  # type: ignore[arg-type]
 
     def _handle_alone(self, item: _Item) -> bool:
@@ -210,6 +211,7 @@ class Subscriber:
             )
         )
         session.flush()
+        session.info["envelope"] = item.envelope  # when it occurred, for handlers that keep it
         self._subscriptions[item.type](session, item.event)  # type: ignore[arg-type]
 
     def _park_alone(self, item: _Item, error: str, attempts: int) -> None:

@@ -185,6 +185,40 @@ def _overview(w: World, args: dict[str, Any]) -> Call:
     return "/reporting/overview", {"params": _gov(args)}
 
 
+def _reporting(path: str, **params: Any) -> Callable[[World, dict[str, Any]], Call]:
+    def call(w: World, args: dict[str, Any]) -> Call:
+        return path.format(task=w.task1), {"params": {**params, **_gov(args)}}
+
+    return call
+
+
+def _rule_put(w: World, args: dict[str, Any]) -> Call:
+    return "/reporting/ranking/rule", {"json": {"behind": 40}, "params": _gov(args)}
+
+
+REPORTING_READS = {
+    "/reporting/units": _reporting("/reporting/units"),
+    "/reporting/units/{unit}": _reporting("/reporting/units/县住建局"),
+    "/reporting/ranking/rule": _reporting("/reporting/ranking/rule"),
+    "/reporting/schedule": _reporting("/reporting/schedule"),
+    "/reporting/leaders": _reporting("/reporting/leaders"),
+    "/reporting/sections": _reporting("/reporting/sections"),
+    "/reporting/rounds": _reporting("/reporting/rounds"),
+    "/reporting/overdue": _reporting("/reporting/overdue"),
+    "/reporting/missing": _reporting("/reporting/missing"),
+    "/reporting/indicators": _reporting("/reporting/indicators"),
+    "/reporting/ledger.xlsx": _reporting("/reporting/ledger.xlsx"),
+}
+REPORTING_BUREAU = {
+    ("GET", "/reporting/circular.docx"): _reporting("/reporting/circular.docx", period="2022-Q3"),
+    ("GET", "/reporting/tasks/{task_id}/order.docx"): _reporting(
+        "/reporting/tasks/{task}/order.docx", unit="县住建局"
+    ),
+    ("PUT", "/reporting/ranking/rule"): _rule_put,
+    ("POST", "/reporting/digests"): _reporting("/reporting/digests"),
+}
+
+
 ENDPOINTS: dict[tuple[str, str], Callable[[World, dict[str, Any]], Call]] = {
     ("GET", "/intake/documents"): _documents,
     ("POST", "/intake/documents"): _create,
@@ -205,6 +239,9 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, dict[str, Any]], Call]] = {
     ("GET", "/notify/templates"): _templates,
     ("PUT", "/notify/templates/{kind}"): _template_put,
     ("GET", "/reporting/overview"): _overview,
+    ("GET", "/reporting/tasks/{task_id}"): _reporting("/reporting/tasks/{task}"),
+    **{("GET", path): call for path, call in REPORTING_READS.items()},
+    **REPORTING_BUREAU,
 }
 
 # --- what each caller must get ---------------------------------------------------------------
@@ -299,6 +336,51 @@ CONTACTS = ("GET", "/notify/contacts")
 DELIVERIES = ("GET", "/notify/deliveries")
 CONTACT_ONE = ("PUT", "/notify/contacts/{contact_id}")
 
+
+def reporting_read_rows(path: str) -> list[Row]:
+    """A view of the government's figures: anyone of it; naming another is 403."""
+    endpoint = ("GET", path)
+    return [
+        Row(endpoint, "admin", 200),
+        Row(endpoint, SUP_A, 200),
+        Row(endpoint, SUP_A, 403, {"gov": GOV_B}, note="naming B"),
+        Row(endpoint, LEADER, 200),
+        Row(endpoint, ZHUJIAN, 200),
+        Row(endpoint, ZHUJIAN, 403, {"gov": GOV_B}, note="naming B"),
+        Row(endpoint, OA, 200),
+    ]
+
+
+REPORTING_ROWS: list[Row] = [
+    *(
+        row
+        for path in REPORTING_READS
+        if path != "/reporting/units/{unit}"
+        for row in reporting_read_rows(path)
+    ),
+    Row(("GET", "/reporting/units/{unit}"), SUP_A, 200),
+    Row(("GET", "/reporting/units/{unit}"), ZHUJIAN, 200, note="its own"),
+    Row(("GET", "/reporting/units/{unit}"), JIAOTI, 403, note="another unit"),
+    Row(("GET", "/reporting/tasks/{task_id}"), SUP_A, 200),
+    Row(("GET", "/reporting/tasks/{task_id}"), LEADER, 200),
+    Row(("GET", "/reporting/tasks/{task_id}"), ZHUJIAN, 200, note="its task"),
+    Row(("GET", "/reporting/tasks/{task_id}"), JIAOTI, 404, note="not its task"),
+    Row(("GET", "/reporting/tasks/{task_id}"), SUP_B, 404, note="A's task"),
+    *(
+        row
+        for endpoint in REPORTING_BUREAU
+        for row in (
+            Row(endpoint, SUP_A, 200),
+            Row(endpoint, SUP_A, 403, {"gov": GOV_B}, note="naming B")
+            if endpoint[1] != "/reporting/tasks/{task_id}/order.docx"
+            else Row(endpoint, SUP_B, 404, note="A's task"),
+            Row(endpoint, ZHUJIAN, 403),
+            Row(endpoint, OA, 403),
+        )
+    ),
+    Row(("GET", "/reporting/circular.docx"), LEADER, 200),
+]
+
 MATRIX: list[Row] = [
     # first, while the world holds its three tasks (the intake rows below publish more)
     # notify: the bureau sees its government's messages, anyone else those sent to it
@@ -352,6 +434,7 @@ MATRIX: list[Row] = [
     Row(OVERVIEW, JIAOTI, 200, sees=tasks_counted(1)),
     Row(OVERVIEW, OA, 200, sees=tasks_counted(1)),
     Row(OVERVIEW, B_ZHUJIAN, 200, sees=tasks_counted(1), note="B's namesake unit"),
+    *REPORTING_ROWS,
     # intake: the bureau's documents, scoped to its government
     Row(DOCUMENTS, "admin", 200, sees=governments(GOV_A, GOV_B)),
     Row(DOCUMENTS, "admin", 200, {"gov": GOV_B}, governments(GOV_B), "naming B"),

@@ -31,7 +31,7 @@ from services.tasks.recorders import GuardedChange, Insert, Update
 from services.tasks.signals.refresh import judge, signal_changed
 from services.tasks.signals.rules import Signal
 from shared.contracts import Event
-from shared.contracts.tasks import ProgressSubmittedV1
+from shared.contracts.tasks import IndicatorActual, ProgressSubmittedV1
 from shared.messaging.outbox import outbox_rows
 from shared.messaging.tables import OUTBOX
 
@@ -193,6 +193,12 @@ def _records(
             percent=sent.percent,
             task_percent=outcome.percent,
             submitted_at=report["submitted_at"],
+            done=sent.done,
+            problems=sent.problems,
+            indicator_actuals=[
+                IndicatorActual(number=int(n), value=v)
+                for n, v in report["indicator_actuals"].items()
+            ],
         )
     )
     if outcome.signal != row.signal:

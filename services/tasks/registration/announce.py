@@ -30,6 +30,8 @@ def announce_registered(session: Session, task: Task) -> None:
             lead_units=[a.unit for a in assignments if a.role == AssignmentRole.LEAD],
             due_dates=[m.due_date for m in task_milestones(session, task.id) if m.due_date],
             revision=task.revision,
+            responsible_units=[a.unit for a in assignments if a.role == AssignmentRole.RESPONSIBLE],
+            cooperating_units=[a.unit for a in assignments if a.role == AssignmentRole.COOPERATING],
         ),
     )
 
