@@ -16,6 +16,7 @@ from services.notify.delivery.todo import on_progress_submitted
 from services.notify.messages import reminder_text, urge_text
 from services.notify.models import Notice
 from shared.contracts import Event
+from shared.contracts.reporting import LeaderDigestRequestedV1
 from shared.contracts.tasks import (
     ProgressSubmittedV1,
     ReminderRequestedV1,
@@ -113,7 +114,30 @@ def on_task_urged(session: Session, event: Event) -> None:
     )
 
 
+def on_leader_digest(session: Session, event: Event) -> None:
+    """A leader's daily list of red tasks: one message, not one per task."""
+    assert isinstance(event, LeaderDigestRequestedV1)
+    if not event.items:
+        return
+    lines = [
+        f"{n}. 任务{item.number}：{item.text[:40]}（{item.reason[:60]}）"
+        for n, item in enumerate(event.items, start=1)
+    ]
+    body = f"【督办日报】{event.subject}，共{len(event.items)}项：\n" + "\n".join(lines)
+    _owe(
+        session,
+        f"leader_digest:{event.dedup_key}",
+        event.government_id,
+        event.items[0].task_id,
+        "leader_digest",
+        body,
+        [(event.leader, "leader")],
+        subject=event.subject[:200],
+    )
+
+
 SUBSCRIPTIONS: dict[str, EventHandler] = {
+    LeaderDigestRequestedV1.TYPE: on_leader_digest,
     TaskRegisteredV1.TYPE: on_task_registered,
     ReminderRequestedV1.TYPE: on_reminder_requested,
     TaskUrgedV1.TYPE: on_task_urged,

@@ -13,6 +13,7 @@ from services.notify.handlers import BEIJING
 from services.notify.models import Notice
 from services.notify.spec import SPEC
 from shared.config import Settings
+from shared.contracts.reporting import DigestItem, LeaderDigestRequestedV1
 from shared.contracts.tasks import DayCount, ReminderRequestedV1, TaskUrgedV1
 from shared.service import ServiceRuntime
 
@@ -87,3 +88,25 @@ def test_an_escalation_goes_to_the_leader_and_an_urge_to_the_units(tmp_path: Pat
     owed = [(n.unit, n.recipient_kind, n.kind) for n in notices(runtime)]
     assert owed == [("王明", "leader", "escalation"), ("县住建局", "unit", "urge")]
     assert notices(runtime)[0].body.startswith("【督办】您分管的任务（二）")
+
+
+def test_a_leader_s_daily_digest_is_one_message_to_the_leader(tmp_path: Path) -> None:
+    runtime = notify(tmp_path)
+    items = [
+        DigestItem(task_id=f"T{n}", number=f"（{n}）", text="完成城关污水管网改造", reason="已逾期")
+        for n in (1, 2, 3)
+    ]
+    digest = LeaderDigestRequestedV1(
+        dedup_key="g:王明:2026-06-30",
+        government_id="g",
+        leader="王明",
+        day=date(2026, 6, 30),
+        subject="6月30日分管任务红灯情况",
+        items=items,
+    )
+    for _ in range(2):  # a replay owes nothing more
+        runtime.subscriber(as_records(digest.envelope()))
+    (owed,) = notices(runtime)
+    assert (owed.unit, owed.recipient_kind, owed.kind) == ("王明", "leader", "leader_digest")
+    assert "共3项" in owed.body and "（3）" in owed.body
+    assert any(t.endswith(".reporting") for t in runtime.subscribed_topics), "follows reporting"

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         "【督办提醒】您今天共有{count}项任务需要办理：\n{tasks}\n请逐项报送进展：{portal}",
     ),
     "todo_done": ("待办已办结", "任务{task_number}已报送进展，此待办已办结。"),
+    "leader_digest": ("分管任务红灯日报", "{notice}\n查看全部：{portal}"),
 }
 GENERIC = ("督办通知", "{notice}\n{link}")
 
