@@ -336,6 +336,19 @@ def edit_task(
     return _read_document(sessions, document_id)
 
 
+@router.delete("/{document_id}", summary="丢弃草稿（留下谁、何时丢弃；同一文件可重新上传）")
+def discard_document(
+    document_id: str, principal: BureauDep, sessions: SessionsDep
+) -> DocumentSummary:
+    try:
+        with sessions.begin() as session:
+            _check_visible(session, principal, document_id)
+            document = service.discard(session, document_id, principal.name)
+            return DocumentSummary.model_validate(document)
+    except (NotFound, Refused) as exc:
+        raise _http_error(exc) from None
+
+
 @router.post("/{document_id}/publish", summary="发布：每项任务发出 task.defined 事件")
 def publish_document(document_id: str, principal: BureauDep, sessions: SessionsDep) -> PublishOut:
     try:

@@ -64,6 +64,8 @@ class Document(Base):
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))  # a token's name
     published_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
+    discarded_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
+    discarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class DraftTask(Base):

@@ -26,6 +26,8 @@ def publish_document(session: Session, document_id: str, actor: str) -> int:
     """Publish once: a second call finds the document published and emits nothing. ``actor``
     (a token's name) goes with every task, so the task's timeline names who published."""
     document = get_document(session, document_id)
+    if document.status == "discarded":
+        raise Refused("该草稿已丢弃，不能发布；如仍需要，请重新上传通知。")
     if document.status != "draft":
         return 0
     document.published_by = actor

@@ -76,6 +76,8 @@ class DocumentSummary(BaseModel):
     published_at: datetime | None
     created_by: str | None = Field(description="谁上传或新建的（令牌名称）")
     published_by: str | None = Field(description="谁发布的（令牌名称）")
+    discarded_by: str | None = Field(None, description="谁丢弃的草稿")
+    discarded_at: datetime | None = None
 
 
 class DocumentOut(DocumentSummary):

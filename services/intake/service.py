@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from services.intake import changes
 from services.intake.models import DirectoryUnit, Document, DraftTask
 from services.intake.parsing import ParsedNotice, UnitDirectory, parse_notice
-from services.intake.parsing.model import Comparator
+from services.intake.parsing.model import Comparator, ParsedTask, ParseWarning
+from services.intake.parsing.review import reviewed
 from services.intake.readers import ReadError, read_document
 from shared.contracts import limits
 from shared.validation import ApiModel, Day
@@ -241,6 +242,41 @@ def _link_to_previous(session: Session, document: Document, tasks: list[DraftTas
     document.changes = changes.diff_tasks(old_tasks, tasks)
 
 
+def editable(session: Session, document_id: str) -> Document:
+    """A draft; a published or discarded document is refused, saying what to do instead."""
+    document = get_document(session, document_id)
+    if document.status == "discarded":
+        raise Refused("该草稿已丢弃；如仍需要，请重新上传通知。")
+    if document.status != "draft":
+        raise Refused("文件已发布，不能再修改草稿；如需更正，请上传更正后的通知。")
+    return document
+
+
+def discard(session: Session, document_id: str, actor: str) -> Document:
+    """Set a draft aside for good, keeping its record (who, when); its bytes no longer name
+    it, so the same file can be taken in again as a new draft."""
+    document = editable(session, document_id)
+    document.status, document.sha256 = "discarded", None
+    document.discarded_by, document.discarded_at = actor, datetime.now(UTC)
+    return document
+
+
+def _review_again(session: Session, document: Document) -> None:
+    """After a correction, the units and warnings the parser would give the corrected draft
+    (``parsing.review``): a changed unit list is normalised and checked against the
+    directory again, a warning that no longer holds goes, a new one appears."""
+    session.flush()
+    rows = draft_tasks(session, document.id)
+    fields = set(ParsedTask.model_fields) - {"contacts"}
+    tasks = [ParsedTask.model_validate({f: getattr(row, f) for f in fields}) for row in rows]
+    warnings = [ParseWarning.model_validate(w) for w in document.warnings or []]
+    directory = unit_directory(session, document.government_id)
+    result = reviewed(tasks, warnings, document.issuer, directory)
+    for row, task in zip(rows, result.tasks, strict=True):
+        row.units = [ref.model_dump() for ref in task.units]
+    document.warnings = [w.model_dump() for w in result.warnings]
+
+
 def get_document(session: Session, document_id: str) -> Document:
     document = session.get(Document, document_id)
     if document is None:
@@ -269,9 +305,7 @@ def list_documents(session: Session, government_id: str | None) -> list[Document
 def edit_task(
     session: Session, document_id: str, position: int, patch: DraftTaskPatch
 ) -> DraftTask:
-    document = get_document(session, document_id)
-    if document.status != "draft":
-        raise Refused("文件已发布，不能再修改草稿；如需更正，请上传更正后的通知。")
+    document = editable(session, document_id)
     task = session.scalar(
         select(DraftTask).where(
             DraftTask.document_id == document_id, DraftTask.position == position
@@ -282,6 +316,7 @@ def edit_task(
     for name, value in patch.model_dump(exclude_unset=True, mode="json").items():
         if value is not None:
             setattr(task, name, value)
+    _review_again(session, document)
     if document.supersedes_id:
         session.flush()
         old = draft_tasks(session, document.supersedes_id)

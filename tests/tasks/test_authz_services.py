@@ -98,6 +98,10 @@ def _publish(w: World, args: dict[str, Any]) -> Call:
     return f"/intake/documents/{_draft(w)}/publish", {}
 
 
+def _discard(w: World, args: dict[str, Any]) -> Call:
+    return f"/intake/documents/{_draft(w)}", {}
+
+
 def _oa_push(w: World, args: dict[str, Any]) -> Call:
     body, stamp = _unique_notice(), str(int(time.time()))
     government = args.get("gov", "")
@@ -227,6 +231,7 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, dict[str, Any]], Call]] = {
     ("GET", "/intake/documents/{document_id}"): _document,
     ("PATCH", "/intake/documents/{document_id}/tasks/{position}"): _edit,
     ("POST", "/intake/documents/{document_id}/publish"): _publish,
+    ("DELETE", "/intake/documents/{document_id}"): _discard,
     ("POST", "/intake/oa/documents"): _oa_push,
     ("GET", "/notify/notices"): _notices,
     ("GET", "/notify/contacts"): _contacts,
@@ -454,6 +459,7 @@ MATRIX: list[Row] = [
     Row(DOCUMENT, SUP_B, 200, {"own": True}, note="its own"),
     *bureau_rows(("PATCH", "/intake/documents/{document_id}/tasks/{position}"), 200),
     *bureau_rows(("POST", "/intake/documents/{document_id}/publish"), 200),
+    *bureau_rows(("DELETE", "/intake/documents/{document_id}"), 200),
     # the OA push: an integration token, and the signature
     Row(OA_PUSH, OA, 201, sees=in_government(GOV_A)),
     Row(OA_PUSH, OA, 403, {"gov": GOV_B}, note="into B"),

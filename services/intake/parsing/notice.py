@@ -161,14 +161,19 @@ def _without_attachment(header: Header, file: str, lines: list[str]) -> ParsedNo
 
 
 def _document_warnings(notice: ParsedNotice) -> list[ParseWarning]:
-    """Warnings about the whole document: no year, a unit spelt two ways."""
+    """Warnings about the whole document: no year, a leader left out, a unit spelt two ways."""
     out: list[ParseWarning] = []
     if notice.year is None:
         out.append(
             ParseWarning(code="NO_YEAR", message="未能确定任务年度，时间节点无法换算成日期。")
         )
-    out.extend(_missing_leaders(notice.tasks))
-    for first, second in _spelling_variants(notice.tasks):
+    return out + across_tasks_warnings(notice.tasks)
+
+
+def across_tasks_warnings(tasks: list[ParsedTask]) -> list[ParseWarning]:
+    """What only the tasks together show: a leader left out, a unit spelt two ways."""
+    out = _missing_leaders(tasks)
+    for first, second in _spelling_variants(tasks):
         out.append(
             ParseWarning(
                 code="UNIT_VARIANT",

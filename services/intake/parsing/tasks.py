@@ -224,11 +224,12 @@ def assemble_task(
     task.deadlines = text_deadlines(text, year) + task.deadlines
     task.targets = find_targets(text)
     task.units = normalised_units(task)
-    _task_warnings(task, unknown, warnings)
+    task_warnings(task, unknown, warnings)
     return task
 
 
-def _task_warnings(task: ParsedTask, unknown: list[str], warnings: list[ParseWarning]) -> None:
+def task_warnings(task: ParsedTask, unknown: list[str], warnings: list[ParseWarning]) -> None:
+    """A task's own warnings: no unit, an unknown label, a deadline without a date."""
     if not task.lead_units and not task.responsible_units:
         warnings.append(
             ParseWarning(
