@@ -1,31 +1,47 @@
-"""Deliveries per second through notify's sender, with an instant fake channel: the cost of
-the engine itself (plan, claim with its attempt rows, record with its events), on SQLite and
-on PostgreSQL. The baseline is the bare channel calls of the same messages in the same run.
+"""Deliveries per second through notify's sender, on SQLite and on PostgreSQL, with two
+channels:
+
+* ``fake``: an instant channel — the cost of the engine itself (plan, claim with its attempt
+  rows, record with its events); its baseline is the bare channel calls;
+* ``simulator``: the real WeCom app channel (the provider client over HTTP: token, signed
+  JSON, duplicate check) against the provider simulator running in its own process — what
+  a deployment gets end to end; its baseline is the same messages sent through the same
+  channel object from as many threads as the sender has workers, with no engine at all.
 
     .venv/bin/python bench/deliveries.py [--messages 3000] [--runs 3] [--pg URL]
+                                         [--channel fake|simulator|both]
 
 Each run: N reminders to N/10 units (10 each), one contact per unit on the WeCom app (its
 rate limits declared, so they are counted, but not reached: 10 messages per member), K
-large enough that nothing is merged. Prints the median of the runs."""
+large enough that nothing is merged. Prints the median of the runs. The events go to the
+service's outbox, as in production (the relay to Kafka runs apart from the sender and is
+not timed here: bench/event_pipeline.py measures it)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.notify.channels.base import Outcome, Outgoing, RateLimit, Recipient
+from services.notify.channels.base import Channel, Outcome, Outgoing, RateLimit, Recipient
 from services.notify.contacts.service import ContactData, put_contact
 from services.notify.delivery.sender import Sender
 from services.notify.handlers import on_reminder_requested
@@ -52,15 +68,22 @@ class Instant:
         return Outcome.delivered("bench", f"m{message.delivery_id}")
 
 
+def member(n: int) -> str:
+    return f"u{n:05d}"
+
+
+def units_for(messages: int) -> int:
+    return max(1, messages // 10)
+
+
 def prepare(runtime: ServiceRuntime, messages: int) -> None:
-    units = [f"单位{n}" for n in range(max(1, messages // 10))]
+    units = units_for(messages)
+    names = [f"单位{n}" for n in range(units)]
     with runtime.sessions.begin() as session:
-        for unit in units:
-            data = ContactData(
-                "unit", unit, "联络员", "张三", f"u-{unit}", None, None, ["wecom_app"]
-            )
+        for n, unit in enumerate(names):
+            data = ContactData("unit", unit, "联络员", "张三", member(n), None, None, ["wecom_app"])
             put_contact(session, "g", data, "bench")
-        for n in range(messages // len(units)):
+        for n in range(messages // units):
             event = ReminderRequestedV1(
                 dedup_key=f"before_due:T{n}",
                 task_id=f"T{n}",
@@ -68,7 +91,7 @@ def prepare(runtime: ServiceRuntime, messages: int) -> None:
                 kind="before_due",
                 step="-3",
                 due_date=NOW.date(),
-                units=units,
+                units=names,
                 subject="6月底前",
                 task_number=str(n),
                 task_text="任务",
@@ -76,13 +99,13 @@ def prepare(runtime: ServiceRuntime, messages: int) -> None:
             on_reminder_requested(session, event)
 
 
-def one_run(url: str | None, messages: int) -> tuple[float, float]:
+def engine_run(url: str | None, messages: int, channel: Channel) -> float:
+    """Deliveries per second through the sender (planning included)."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), database_url=url, topic_prefix="bench")
         runtime = ServiceRuntime(SPEC, settings, bus=None)  # type: ignore[arg-type]
         runtime.migrate()
         prepare(runtime, messages)
-        channel = Instant()
         notify = NotifySettings(digest_after=1000, batch=500)
         sender = Sender(runtime.sessions, {"wecom_app": channel}, notify)
         started = time.perf_counter()
@@ -91,16 +114,109 @@ def one_run(url: str | None, messages: int) -> tuple[float, float]:
         sender.close()
         runtime.dispose()
         assert report.outcomes.get("delivered") == messages, report
-    # the bare channel: the same number of calls, nothing else
-    recipient = Recipient(1, "unit", "单位", "联络员", "张三", "u")
-    message = Outgoing(
-        1, "k", "wecom_app", recipient, "before_due", "t", "b", "l", {}, False, "g", "T", 1
+    return messages / took
+
+
+def bare_run(messages: int, channel: Channel, workers: int) -> float:
+    """The same number of distinct messages through the channel alone, ``workers`` at once."""
+    units = units_for(messages)
+
+    def one(n: int) -> Outcome:
+        recipient = Recipient(n % units, "unit", "单位", "联络员", "张三", member(n % units))
+        message = Outgoing(
+            n,
+            f"duban-{n}",
+            "wecom_app",
+            recipient,
+            "before_due",
+            f"任务{n}",
+            f"第{n}项",
+            f"http://127.0.0.1/tasks/tasks/B{n}",
+            {},
+            False,
+            "g",
+            f"B{n}",
+            1,
+        )
+        return channel.send(message)
+
+    started = time.perf_counter()
+    if workers == 1:
+        outcomes = [one(n) for n in range(messages)]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            outcomes = list(pool.map(one, range(messages)))
+    took = time.perf_counter() - started
+    bad = [o for o in outcomes if o.status != "delivered"]
+    assert not bad, bad[:3]
+    return messages / took
+
+
+# -- the simulator in its own process --------------------------------------------------------
+
+
+def serve_simulator(port: int, members: int) -> None:
+    """(In the child process.) The simulator with ``members`` WeCom userids, quiet."""
+    import uvicorn
+
+    from duban.simulated import simulator_config
+    from simulators import create_app
+
+    config = replace(simulator_config(), wecom_members=tuple(member(n) for n in range(members)))
+    uvicorn.run(
+        create_app(config), host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
-    bare = time.perf_counter()
-    for _ in range(messages):
-        channel.send(message)
-    bare_took = time.perf_counter() - bare
-    return messages / took, messages / bare_took
+
+
+@contextmanager
+def simulator_process(members: int) -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve-simulator", str(port), "--members", str(members)],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(f"{base}/_control/clock", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or child.poll() is not None:
+                    raise RuntimeError("the simulator did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        child.terminate()
+        child.wait(timeout=10)
+
+
+@contextmanager
+def wecom_channel(base: str) -> Iterator[Channel]:
+    """The real channel, as ``duban run`` builds it against the simulator."""
+    from duban.simulated import simulated_settings
+    from services.notify.channels.providers import wecom_app
+
+    saved = {k: os.environ.get(k) for k in simulated_settings(base)}
+    os.environ.update(simulated_settings(base))
+    try:
+        channel = wecom_app(NotifySettings())
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    try:
+        yield channel
+    finally:
+        channel.client.close()
+
+
+# -- databases ---------------------------------------------------------------------------------
 
 
 def fresh_pg(admin_url: str) -> tuple[str, str]:
@@ -119,34 +235,82 @@ def drop_pg(admin_url: str, name: str) -> None:
     engine.dispose()
 
 
+@contextmanager
+def database(admin_url: str | None) -> Iterator[str | None]:
+    if admin_url is None:
+        yield None
+        return
+    name, url = fresh_pg(admin_url)
+    try:
+        yield url
+    finally:
+        drop_pg(admin_url, name)
+
+
+def median_of(runs: int, one: Callable[[], float]) -> tuple[float, list[float]]:
+    rates = [one() for _ in range(runs)]
+    return statistics.median(rates), rates
+
+
+def line(label: str, rates: tuple[float, list[float]], bare: tuple[float, list[float]]) -> str:
+    median, each = rates
+    return (
+        f"{label:22s} deliveries/s median {median:8.0f} "
+        f"(runs: {', '.join(f'{r:.0f}' for r in each)}); "
+        f"bare channel calls/s {bare[0]:,.0f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pg", default=os.environ.get("DUBAN_TEST_PG_URL"))
+    parser.add_argument("--channel", choices=("fake", "simulator", "both"), default="both")
+    parser.add_argument("--serve-simulator", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--members", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_simulator:
+        serve_simulator(args.serve_simulator, args.members)
+        return
     targets: list[tuple[str, str | None]] = [("sqlite", None)]
     if args.pg:
         targets.append(("postgresql", args.pg))
-    for label, admin_url in targets:
-        rates, bare = [], []
-        for _ in range(args.runs):
-            name = None
-            url = None
-            if admin_url:
-                name, url = fresh_pg(admin_url)
-            try:
-                rate, bare_rate = one_run(url, args.messages)
-            finally:
-                if name and admin_url:
-                    drop_pg(admin_url, name)
-            rates.append(rate)
-            bare.append(bare_rate)
-        print(
-            f"{label:10s} deliveries/s median {statistics.median(rates):8.0f} "
-            f"(runs: {', '.join(f'{r:.0f}' for r in rates)}); "
-            f"bare channel calls/s {statistics.median(bare):,.0f}"
-        )
+    workers = NotifySettings().workers
+    if args.channel in ("fake", "both"):
+        channel = Instant()
+        for label, admin_url in targets:
+
+            def fake(admin_url: str | None = admin_url) -> float:
+                with database(admin_url) as url:
+                    return engine_run(url, args.messages, channel)
+
+            rates = median_of(args.runs, fake)
+            bare = median_of(args.runs, lambda: bare_run(args.messages, channel, 1))
+            print(line(f"{label}/fake", rates, bare), flush=True)
+    if args.channel in ("simulator", "both"):
+        with simulator_process(units_for(args.messages)) as base:
+            control = httpx.Client(base_url=base, timeout=30)
+
+            def reset() -> None:
+                control.post("/_control/reset").raise_for_status()
+
+            for label, admin_url in targets:
+
+                def real(admin_url: str | None = admin_url) -> float:
+                    reset()
+                    with database(admin_url) as url, wecom_channel(base) as channel:
+                        return engine_run(url, args.messages, channel)
+
+                def bare_real() -> float:
+                    reset()
+                    with wecom_channel(base) as channel:
+                        return bare_run(args.messages, channel, workers)
+
+                rates = median_of(args.runs, real)
+                bare = median_of(args.runs, bare_real)
+                print(line(f"{label}/simulator", rates, bare), flush=True)
+            control.close()
 
 
 if __name__ == "__main__":

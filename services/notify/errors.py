@@ -24,16 +24,16 @@ class Invalid(ValueError):
 
 
 async def on_not_found(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=404)
+    return JSONResponse({"detail": str(exc), "code": "not_found"}, status_code=404)
 
 
 async def on_conflict(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=409)
+    return JSONResponse({"detail": str(exc), "code": "conflict"}, status_code=409)
 
 
 async def on_invalid(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Invalid)
-    body: dict[str, object] = {"detail": str(exc)}
+    body: dict[str, object] = {"detail": str(exc), "code": "invalid"}
     if exc.errors:
         body["errors"] = exc.errors
     return JSONResponse(body, status_code=422)

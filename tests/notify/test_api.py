@@ -186,3 +186,18 @@ def test_no_log_line_shows_a_full_mobile_number(notify, caplog) -> None:
     formatted = "\n".join(RedactingFormatter().format(r) for r in caplog.records)
     assert "13912345678" not in formatted
     assert "13912345678" not in repr(text.calls[0])
+
+
+def test_contact_bodies_are_strict_and_errors_carry_their_code(api: TestClient) -> None:
+    """A contact body takes no text for a boolean, no number for a text and no unknown field
+    (shared.validation.ApiModel); every error says its ``code`` (docs/errors.md); a method
+    the import does not have is 405, not a contact id that is no number."""
+    for bad in ({"quiet_exempt": "true"}, {"quiet_exempt": 1}, {"name": 5}, {"extra": "x"}):
+        answer = api.post("/contacts", json={**ZHUJIAN, **bad}, headers=as_("sup"))
+        assert answer.status_code == 422, (bad, answer.text)
+        assert answer.json()["code"] == "invalid", answer.text
+    nothing = api.post("/contacts", json={"owner": "县住建局", "name": "李四"}, headers=as_("sup"))
+    assert (nothing.status_code, nothing.json()["code"]) == (422, "invalid"), nothing.text
+    missing = api.put("/contacts/999", json=ZHUJIAN, headers=as_("sup"))
+    assert (missing.status_code, missing.json()["code"]) == (404, "not_found"), missing.text
+    assert api.put("/contacts/import", headers=as_("sup")).status_code == 405

@@ -20,13 +20,14 @@ from services.notify.scope import GovernmentQuery, addressed_to, government_of, 
 from shared.contracts import limits
 from shared.identity.principal import Principal, Role, require_role, scoped_government
 from shared.identity.verify import PrincipalDep
+from shared.validation import ApiModel
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/contacts", tags=["联系人"])
 ContactId = Annotated[int, Path(ge=1, le=2**31 - 1, description="联系人编号")]
 
 
-class ContactIn(BaseModel):
+class ContactIn(ApiModel):
     owner_kind: str = Field("unit", pattern="^(unit|leader)$", description="unit 单位，leader 领导")
     owner: str = Field(min_length=1, max_length=limits.UNIT_NAME, description="单位名称或领导姓名")
     post: str = Field(
@@ -147,7 +148,7 @@ def _own(session, principal: Principal, contact_id: int, government: str | None)
     return contact
 
 
-@router.put("/{contact_id}", summary="修改联系人（换人只改姓名与号码，岗位不变）")
+@router.put("/{contact_id:int}", summary="修改联系人（换人只改姓名与号码，岗位不变）")
 def change_contact(
     contact_id: ContactId,
     body: ContactIn,
@@ -174,7 +175,7 @@ def change_contact(
         return contact_out(contact, principal)
 
 
-@router.delete("/{contact_id}", status_code=204, summary="停用联系人（已发消息仍可查）")
+@router.delete("/{contact_id:int}", status_code=204, summary="停用联系人（已发消息仍可查）")
 def delete_contact(
     contact_id: ContactId,
     principal: PrincipalDep,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from services.notify.channels.base import Channel
@@ -22,6 +22,7 @@ from services.notify.contacts.models import Contact
 from services.notify.contacts.service import contacts_of
 from services.notify.delivery.events import failed_event
 from services.notify.delivery.models import PENDING, SKIPPED, Delivery
+from services.notify.delivery.sql import among
 from services.notify.models import Notice
 from shared.contracts import Event
 
@@ -58,6 +59,13 @@ def unreachable_reason(contact: Contact, channels: Mapping[str, Channel]) -> str
 
 
 def new_delivery(notice: Notice, now: datetime, window: timedelta, **values: object) -> Delivery:
+    return Delivery(**delivery_values(notice, now, window, **values))
+
+
+def delivery_values(
+    notice: Notice, now: datetime, window: timedelta, **values: object
+) -> dict[str, object]:
+    """The columns of a new delivery (all of them: rows inserted together share their keys)."""
     fields: dict[str, object] = {
         "notice_id": notice.id,
         "government_id": notice.government_id,
@@ -79,9 +87,15 @@ def new_delivery(notice: Notice, now: datetime, window: timedelta, **values: obj
         "recipient_name": "",
         "created_at": now,
         "updated_at": now,
+        "claim": None,
+        "claimed_at": None,
+        "provider_id": None,
+        "previous_id": None,
+        "refers_to": None,
+        "digest_of": None,
     }
     fields.update(values)
-    return Delivery(**fields)
+    return fields
 
 
 def plan_notices(
@@ -107,12 +121,13 @@ def plan_notices(
     planned = set(
         session.execute(
             select(Delivery.dedup_key, Delivery.recipient_key).where(
-                Delivery.dedup_key.in_({n.dedup_key for n in notices})
+                among(session, Delivery.dedup_key, {n.dedup_key for n in notices})
             )
         )
     )
     owners = contacts_of(session, ((n.government_id, n.recipient_kind, n.unit) for n in notices))
     skipped: list[Delivery] = []
+    owed: list[dict[str, object]] = []  # inserted at once, no ids asked back (sql.py)
     for notice in notices:
         contacts = owners[(notice.government_id, notice.recipient_kind, notice.unit)]
         if not contacts and (notice.dedup_key, NONE) not in planned:
@@ -150,10 +165,12 @@ def plan_notices(
                     **person,
                 )
                 skipped.append(row)
+                session.add(row)
             else:
-                row = new_delivery(notice, now, window, channel=name, **person)
-            session.add(row)
+                owed.append(delivery_values(notice, now, window, channel=name, **person))
         notice.status = "planned"
+    if owed:
+        session.execute(insert(Delivery.__table__), owed)
     session.flush()
     events = [failed_event(row, "skipped", now) for row in skipped]
     return len(notices), events

@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.notify.channels.base import Channel, Outcome, Outgoing, Recipient, Status
@@ -58,6 +58,7 @@ from services.notify.delivery.models import (
 )
 from services.notify.delivery.planning import choose_channel, label, plan_notices
 from services.notify.delivery.quiet import is_urgent, quiet_until
+from services.notify.delivery.sql import among
 from services.notify.models import Notice
 from services.notify.settings import NotifySettings
 from services.notify.templates.defaults import FIELDS
@@ -81,8 +82,6 @@ class Message:
     channel: Channel
     outgoing: Outgoing
     rows: list[int]  # delivery ids; the first is the lead
-    attempt: DeliveryAttempt | None = None  # the lead's, written before the call
-    attempt_id: int = 0
     outcome: Outcome | None = None
     duration_ms: int = 0
 
@@ -224,13 +223,15 @@ class Sender:
         notices = {
             n.id: n
             for n in session.scalars(
-                select(Notice).where(Notice.id.in_({r.notice_id for r in rows}))
+                select(Notice).where(among(session, Notice.id, {r.notice_id for r in rows}))
             )
         }
         contacts = {
             c.id: c
             for c in session.scalars(
-                select(Contact).where(Contact.id.in_({r.contact_id for r in rows if r.contact_id}))
+                select(Contact).where(
+                    among(session, Contact.id, {r.contact_id for r in rows if r.contact_id})
+                )
             )
         }
         templates = Templates(session, {r.government_id for r in rows})
@@ -295,6 +296,7 @@ class Sender:
         events: list[Event],
     ) -> list[Message]:
         messages: list[Message] = []
+        tried: list[dict[str, object]] = []  # the attempt rows, written at once below
         by_channel: dict[str, list[str]] = defaultdict(list)
         for name, key in groups:
             by_channel[name].append(key)
@@ -326,14 +328,10 @@ class Sender:
                         continue
                     windows.take(key, now)
                     messages.append(
-                        self._hand_over(
-                            session, channel, parts, notices, templates, key, now, token
-                        )
+                        self._hand_over(channel, parts, notices, templates, key, now, token, tried)
                     )
-        session.flush()
-        for message in messages:  # one flush for the batch: the attempts' ids are known now
-            assert message.attempt is not None
-            message.attempt_id = message.attempt.id
+        if tried:  # one executemany, no ids asked back (sql.py); found by (delivery, number)
+            session.execute(insert(DeliveryAttempt.__table__), tried)
         report.messages = len(messages)
         return messages
 
@@ -363,7 +361,7 @@ class Sender:
             DeliveryAttempt.outcome.not_in(NOT_SENT),
         )
         if all(limit.per_recipient for limit in channel.limits):
-            query = query.where(DeliveryAttempt.rate_key.in_(keys))
+            query = query.where(among(session, DeliveryAttempt.rate_key, keys))
         return [(k, _aware(at)) for k, at in session.execute(query)]
 
     def _sent_since(
@@ -373,7 +371,7 @@ class Sender:
             select(DeliveryAttempt.rate_key, func.count())
             .where(
                 DeliveryAttempt.channel == channel,
-                DeliveryAttempt.rate_key.in_(keys),
+                among(session, DeliveryAttempt.rate_key, keys),
                 DeliveryAttempt.started_at >= since,
                 DeliveryAttempt.outcome.in_(COUNTED),
             )
@@ -383,7 +381,6 @@ class Sender:
 
     def _hand_over(
         self,
-        session: Session,
         channel: Channel,
         parts: list[tuple[Delivery, Contact, str]],
         notices: dict[int, Notice],
@@ -391,6 +388,7 @@ class Sender:
         key: str,
         now: datetime,
         token: str,
+        tried: list[dict[str, object]],
     ) -> Message:
         lead, contact, address = parts[0]
         values = self._values(lead, contact, notices[lead.notice_id])
@@ -404,27 +402,30 @@ class Sender:
             values |= {"count": str(len(parts)), "tasks": "\n".join(lines)}
         title, body = templates.get(lead.government_id, kind)
         title, body = render(title, values), render(body, values)
-        attempt = None
         for row, _, _ in parts:
             row.status, row.claim, row.claimed_at, row.updated_at = SENDING, token, now, now
             row.attempts += 1
             row.body = body
             row.digest_of = lead.id if row is not lead else None
             merged = row is not lead
-            made = DeliveryAttempt(
-                delivery_id=row.id,
-                number=row.attempts,
-                channel=channel.name,
-                rate_key=key,
-                address=mask(address) if channel.address == "mobile" else address[:80],
-                provider="",
-                outcome="merged" if merged else "sending",
-                code="",
-                message=f"并入第 {lead.id} 号投递的汇总消息" if merged else "",
-                started_at=now,
+            tried.append(
+                {
+                    "delivery_id": row.id,
+                    "number": row.attempts,
+                    "channel": channel.name,
+                    "rate_key": key,
+                    "address": mask(address) if channel.address == "mobile" else address[:80],
+                    "provider": "",
+                    "provider_id": None,
+                    "outcome": "merged" if merged else "sending",
+                    "code": "",
+                    "message": f"并入第 {lead.id} 号投递的汇总消息" if merged else "",
+                    "started_at": now,
+                    "finished_at": None,
+                    "duration_ms": None,
+                    "actor": None,
+                }
             )
-            session.add(made)
-            attempt = attempt or made
         outgoing = Outgoing(
             delivery_id=lead.id,
             key=f"duban-{lead.id}",
@@ -451,8 +452,7 @@ class Sender:
             covers=tuple(row.id for row, _, _ in parts),
             refers_to=lead.refers_to,
         )
-        assert attempt is not None
-        return Message(channel, outgoing, [row.id for row, _, _ in parts], attempt)
+        return Message(channel, outgoing, [row.id for row, _, _ in parts])
 
     def _link(self, task_id: str) -> str:
         return f"{self.settings.portal_url.rstrip('/')}/tasks/tasks/{quote(task_id, safe='')}"
@@ -504,27 +504,30 @@ class Sender:
         rows = {
             r.id: r
             for r in session.scalars(
-                select(Delivery).where(Delivery.id.in_(ids), Delivery.claim == token)
+                select(Delivery).where(among(session, Delivery.id, ids), Delivery.claim == token)
             )
         }
+        leads = [m.rows[0] for m in messages]
         attempts = {
-            a.id: a
+            (a.delivery_id, a.number): a
             for a in session.scalars(
                 select(DeliveryAttempt).where(
-                    DeliveryAttempt.id.in_([m.attempt_id for m in messages])
+                    among(session, DeliveryAttempt.delivery_id, leads),
+                    DeliveryAttempt.outcome != "resend",  # an operator's note, not a call
                 )
             )
         }
         contact_ids = {r.contact_id for r in rows.values() if r.contact_id}
         contacts = {
-            c.id: c for c in session.scalars(select(Contact).where(Contact.id.in_(contact_ids)))
+            c.id: c
+            for c in session.scalars(select(Contact).where(among(session, Contact.id, contact_ids)))
         }
         events: list[Event] = []
         for message in messages:
             outcome = message.outcome
             assert outcome is not None
             report.outcomes[outcome.status.value] += 1
-            attempt = attempts[message.attempt_id]
+            attempt = attempts[(message.rows[0], message.outgoing.attempt)]
             attempt.outcome, attempt.code = outcome.status.value, outcome.code[:100]
             attempt.message, attempt.provider = outcome.message, outcome.provider[:30]
             attempt.provider_id = outcome.provider_id

@@ -18,13 +18,14 @@ from services.notify.templates.render import check
 from shared.contracts import limits
 from shared.identity.principal import Role, require_role
 from shared.identity.verify import PrincipalDep
+from shared.validation import ApiModel
 from shared.web import SessionsDep
 
 router = APIRouter(prefix="/templates", tags=["消息模板"])
 KindPath = Annotated[str, Path(max_length=limits.WORD, description="消息种类")]
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(ApiModel):
     title: str = Field(min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=2000, description="正文，{字段} 处填入")
 
