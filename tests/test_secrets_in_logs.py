@@ -19,7 +19,9 @@ SECRETS = {
     "DUBAN_ADMIN_TOKEN": "admin-4f1c9a7e2b6d8035e1a94c7b2f6d0e38",
     "DUBAN_OPERATOR_TOKEN": "operator-9b3e7a1c5d2f8064b7e19c3a5d7f2b40",
     "DUBAN_INTAKE_OA_WEBHOOK_SECRET": "webhook-6d2a8f4b1e9c7053a2d86f1b4c9e7a15",
+    "DUBAN_SESSION_KEY": "session-3e8b1d6f9a2c7045e1b83d6a9f2c4e71",
 }
+PASSWORD = "Lk4t-Wq9m-Zr7v-2026"  # a person's, set by the admin and used to log in
 NOTICE = (
     Path(__file__).resolve().parent.parent / "examples" / "qingchuan-2026-notice.txt"
 ).read_text(encoding="utf-8")
@@ -35,7 +37,7 @@ def test_no_secret_token_or_phone_number_reaches_a_log(tmp_path: Path) -> None:
     logs = [path for path in data_dir.rglob("*.log")]
     text = "\n".join(path.read_text(errors="replace") for path in logs)
     assert "POST /intake/documents/text" in text and "/progress" in text, "requests were logged"
-    for name, value in {**SECRETS, **issued, "phone": PHONE}.items():
+    for name, value in {**SECRETS, **issued, "phone": PHONE, "password": PASSWORD}.items():
         assert value not in text, f"{name} in the log"
 
 
@@ -77,7 +79,28 @@ def _scenario(http: httpx.Client) -> dict[str, str]:
     _oa_push(http, issued["oa"])
     operator = {"Authorization": f"Bearer {SECRETS['DUBAN_OPERATOR_TOKEN']}"}
     assert http.get("/tasks/metrics", headers=operator).status_code == 200
+    issued["session"] = _a_person_logs_in(http)
     return issued
+
+
+def _a_person_logs_in(http: httpx.Client) -> str:
+    """An account made with a password, a wrong try, a login: the session cookie's value."""
+    account = {
+        "login": "zhang.san",
+        "display_name": "张三",
+        "role": "supervisor",
+        "government_id": "default",
+        "password": PASSWORD,
+    }
+    assert http.post("/tasks/accounts", json=account).status_code == 201
+    wrong = {"login": "zhang.san", "password": PASSWORD + "x"}
+    assert http.post("/tasks/login", json=wrong, headers={"Authorization": ""}).status_code == 401
+    right = {"login": "zhang.san", "password": PASSWORD}
+    logged_in = http.post("/tasks/login", json=right, headers={"Authorization": ""})
+    assert logged_in.status_code == 200, logged_in.text
+    session = next(v for k, v in logged_in.cookies.items() if "session" in k)
+    http.cookies.clear()
+    return session
 
 
 def _oa_push(http: httpx.Client, token: str) -> None:
