@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 
 from services.reporting import rules
-from services.reporting.documents.fonts import BODY, HEADING, TITLE, set_run_font, set_style_font
+from services.reporting.documents.fonts import BODY, HEADING, TITLE, add_text, set_style_font
 from services.reporting.views.ranking import Ranking
 from services.reporting.views.snapshot import Snapshot
 
@@ -40,7 +40,7 @@ def para(
     if indent and align is None:
         p.paragraph_format.first_line_indent = Pt(size * 2)
     p.paragraph_format.line_spacing = Pt(28)
-    set_run_font(p.add_run(text), font, size, bold)
+    add_text(p, text, font, size, bold)
     return p
 
 
@@ -117,12 +117,12 @@ def circular(snap: Snapshot, ranking: Ranking, issuer: str, period: str, doc_tit
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        set_run_font(cell.paragraphs[0].add_run(text), HEADING, 12)
+        add_text(cell.paragraphs[0], text, HEADING, 12)
     for u in ranking.units:
         values = [u.rank, u.unit, u.tasks, u.done, u.done_on_time, u.overdue, u.missing, u.score]
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
-            set_run_font(cell.paragraphs[0].add_run(str(value)), BODY, 12)
+            add_text(cell.paragraphs[0], str(value), BODY, 12)
     late, lacking = criticised(snap)
     para(doc, "三、通报批评", HEADING)
     if not late and not lacking:

@@ -5,6 +5,8 @@ characters never come out as boxes. The East Asian font is declared on every run
 
 from __future__ import annotations
 
+import re
+
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -13,6 +15,21 @@ TITLE = "方正小标宋简体"
 HEADING = "黑体"
 LATIN = "Times New Roman"
 SHEET = "宋体"
+
+
+# What XML 1.0 (so .docx and .xlsx) cannot hold: control characters but tab and newlines,
+# and the two non-characters. A stored text may carry them (pasted from elsewhere).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` as a document can hold it: what XML cannot hold is left out."""
+    return NOT_XML.sub("", text)
+
+
+def add_text(paragraph, text: str, east_asia: str = BODY, size: float | None = None, bold=False):
+    """A run of ``text`` in ``paragraph``, printable, in the declared fonts."""
+    return set_run_font(paragraph.add_run(printable(text)), east_asia, size, bold)
 
 
 def set_run_font(run, east_asia: str = BODY, size: float | None = None, bold: bool = False):

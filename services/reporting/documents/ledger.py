@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from services.reporting import rules
-from services.reporting.documents.fonts import SHEET
+from services.reporting.documents.fonts import SHEET, printable
 from services.reporting.views.snapshot import Snapshot, TaskFacts
 
 FILLS = {
@@ -93,7 +93,7 @@ def row(t: TaskFacts) -> list:
 def _sheet(book: Workbook, title: str, heading: str, tasks: list[TaskFacts], first: bool) -> None:
     sheet = book.active if first else book.create_sheet()
     sheet.title = title
-    sheet.cell(1, 1, heading).font = Font(name=SHEET, bold=True, size=14)
+    sheet.cell(1, 1, printable(heading)).font = Font(name=SHEET, bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
     for col, (name, width) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(2, col, name)
@@ -103,7 +103,7 @@ def _sheet(book: Workbook, title: str, heading: str, tasks: list[TaskFacts], fir
         sheet.column_dimensions[get_column_letter(col)].width = width
     for r, t in enumerate(tasks, start=3):
         for col, value in enumerate(row(t), start=1):
-            cell = sheet.cell(r, col, value)
+            cell = sheet.cell(r, col, printable(value) if isinstance(value, str) else value)
             cell.font, cell.border = Font(name=SHEET), BOX
             cell.alignment = Alignment(vertical="top", wrap_text=True)
         sheet.cell(r, SIGNAL_COLUMN).fill = FILLS.get(t.colour, FILLS["green"])
@@ -119,7 +119,7 @@ def _sheet(book: Workbook, title: str, heading: str, tasks: list[TaskFacts], fir
 
 def sheet_name(unit: str, taken: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique."""
-    base = re.sub(r"[\[\]:*?/\\]", "", unit)[:28] or "单位"
+    base = re.sub(r"[\[\]:*?/\\]", "", printable(unit))[:28] or "单位"
     name, n = base, 2
     while name in taken:
         name, n = f"{base[:26]}({n})", n + 1

@@ -12,7 +12,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from services.reporting import rules
 from services.reporting.documents.circular import cn_date, para
-from services.reporting.documents.fonts import BODY, HEADING, TITLE, set_run_font, set_style_font
+from services.reporting.documents.fonts import BODY, HEADING, TITLE, add_text, set_style_font
 from services.reporting.views.snapshot import TaskFacts
 
 KINDS = {"urge": ("催办单", 3), "supervise": ("督办单", 5)}
@@ -54,8 +54,8 @@ def order(t: TaskFacts, unit: str, kind: str, issuer: str, today: date) -> bytes
     table.style = "Table Grid"
     for label, value in rows:
         cells = table.add_row().cells
-        set_run_font(cells[0].paragraphs[0].add_run(label), HEADING, 14)
-        set_run_font(cells[1].paragraphs[0].add_run(value), BODY, 14)
+        add_text(cells[0].paragraphs[0], label, HEADING, 14)
+        add_text(cells[1].paragraphs[0], value, BODY, 14)
     para(doc, "")
     para(doc, f"{issuer}督查室", align=WD_ALIGN_PARAGRAPH.RIGHT)
     para(doc, cn_date(today), align=WD_ALIGN_PARAGRAPH.RIGHT)
