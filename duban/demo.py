@@ -119,8 +119,13 @@ def _progress(http: httpx.Client, task: dict[str, Any]) -> None:
         if unit["role"] == "cooperating" or (unit["role"] != "lead" and others is None):
             continue
         percent = lead if unit["role"] == "lead" else others
-        body = {"unit": unit["unit"], "percent": percent, "done": words,
-                "next_steps": "按时间节点继续推进。", "problems": "" if percent >= 60 else "进度滞后。"}  # fmt: skip
+        body = {
+            "unit": unit["unit"],
+            "percent": percent,
+            "done": words,
+            "next_steps": "按时间节点继续推进。",
+            "problems": "" if percent >= 60 else "进度滞后。",
+        }
         _ok(http.post(f"/tasks/tasks/{task['id']}/progress", json=body))
     if number in DONE:
         lead_unit = next(a["unit"] for a in detail["assignments"] if a["role"] == "lead")

@@ -29,7 +29,7 @@ ASSETS = (("echarts", "6.1.0", "package/dist/echarts.min.js", "echarts.min.js"),
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 (https only)
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.read()
 
 
@@ -59,9 +59,9 @@ def main() -> int:
     for package, version, member, name in ASSETS:
         target = Path(args.dir) / name
         stamp = target.with_name(name + ".version")
-        if not args.force and target.exists() and stamp.exists():
-            if stamp.read_text().strip() == f"{package}@{version}":
-                continue
+        fresh = target.exists() and stamp.exists()
+        if fresh and not args.force and stamp.read_text().strip() == f"{package}@{version}":
+            continue
         fetch(package, version, member, target)
         stamp.write_text(f"{package}@{version}\n")
     return 0

@@ -104,7 +104,7 @@ def test_dashboard_and_intake_in_chromium(browser, tmp_path: Path) -> None:
         assert text_of(browser, "kpi-tasks") == "12"
         assert text_of(browser, "kpi-completed") == "2"
         until(browser, charts_rendered, "four charts drawn")
-        assert "逾期任务" in browser.page_source and "督查工作台" in browser.title + browser.page_source
+        assert "逾期任务" in browser.page_source and "督查工作台" in browser.page_source
         overdue_rows = browser.find_elements(By.CSS_SELECTOR, "#overdue tbody tr")
         assert overdue_rows, "the demo county has tasks behind"
         shot(browser, "01-dashboard")
@@ -118,6 +118,8 @@ def test_dashboard_and_intake_in_chromium(browser, tmp_path: Path) -> None:
         shot(browser, "02-filter-leader")
 
         # drill down: a unit of the overdue list, then one of its tasks and its timeline
+        browser.back()
+        until(browser, lambda d: text_of(d, "kpi-tasks") == "12", "all leaders again")
         unit_link = browser.find_element(By.CSS_SELECTOR, "#overdue tbody tr td:nth-child(3) a")
         unit = unit_link.text
         unit_link.click()
@@ -139,6 +141,7 @@ def test_dashboard_and_intake_in_chromium(browser, tmp_path: Path) -> None:
         document_id = browser.current_url.rsplit("/", 1)[1]
         assert "青川县" in text_of(browser, "original"), "the original text beside the draft"
         shot(browser, "05-intake-review")
+        shot(browser, "05-intake-review-full", full=True)
 
         first = browser.find_element(By.CSS_SELECTOR, "#tasks article")
         units = first.find_element(By.NAME, "responsible_units")

@@ -164,7 +164,11 @@
         text: (w.task ? `${w.task}：` : "") + w.message })));
     $("warnings-panel").hidden = !doc.warnings.length;
     const original = sessionStorage.getItem(`duban-original-${doc.id}`);
-    if (original) { $("original").textContent = original; $("original-panel").hidden = false; }
+    if (original) {
+      $("original").textContent = original;
+      $("original-panel").hidden = false;
+      $("original-panel").open = true;
+    }
     $("tasks").replaceChildren(...doc.tasks.map((t) => taskCard(doc, t, warningsFor(doc, t))));
     const ok = $("intake-ok");
     ok.textContent = message || "";
