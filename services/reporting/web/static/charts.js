@@ -44,7 +44,7 @@
         grid: { left: 8, right: 30, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: "value", max: 100 },
         yAxis: { type: "category", data: rows.map((r) => r.unit),
-          axisLabel: { width: 90, overflow: "truncate" } },
+          axisLabel: { width: 90, overflow: "truncate", interval: 0, fontSize: 11 } },
         series: [{ type: "bar", data: rows.map((r) => r.score), itemStyle: { color: "#a5161d" },
           label: { show: true, position: "right" } }],
       };
