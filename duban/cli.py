@@ -141,8 +141,21 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     _run_session_key(settings.data_dir)
     _run_accounts(settings, args.demo)
     simulated = _run_simulator(settings)
+    if args.demo:
+        _run_demo(settings)
     _serve(Runtime(settings, specs()), settings, args.port, simulated)
     return 0
+
+
+def _run_demo(settings: Settings) -> None:
+    """The demo county, loaded through the HTTP APIs once the server answers (duban/demo.py)."""
+    from duban.demo import beijing_today, load_when_up
+
+    token = identity_settings().admin_token
+    assert token is not None  # _run_admin_token made one
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    base = f"http://{host}:{settings.port}"
+    load_when_up(base, token.get_secret_value(), settings.data_dir, beijing_today())
 
 
 def _run_simulator(settings: Settings) -> bool:

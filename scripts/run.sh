@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run duban locally:  scripts/run.sh [args for `duban run`...]
 # Creates .venv (if missing), installs the project into it (editable) and runs
-# `duban run`. See scripts/test.sh for the test suite.
+# `duban run`, after fetching the dashboard's chart library (scripts/fetch_assets.py). See
+# scripts/test.sh for the test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,4 +21,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/pip install -q --disable-pip-version-check -e .
     echo "$want" >"$stamp"
 fi
+# The dashboard's charts (Apache ECharts, from the npm registry) into var/assets; offline,
+# the pages still work and say that charts are unavailable.
+.venv/bin/python scripts/fetch_assets.py ||
+    echo "run.sh: could not fetch the chart library; the dashboard shows tables only" >&2
 exec .venv/bin/duban run "$@"

@@ -42,6 +42,30 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
+# --- the browser test's tools -------------------------------------------------
+# tests/web drives Debian's Chromium (Selenium's own browser downloads do not work here)
+# with CJK fonts; the documents are checked with LibreOffice and poppler. Installed with
+# apt when missing and we are root; nothing is done when all are present.
+debs=(chromium chromium-driver fonts-noto-cjk libreoffice-writer-nogui libreoffice-calc-nogui
+    poppler-utils)
+missing=()
+for deb in "${debs[@]}"; do
+    dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$deb")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "test.sh: installing ${missing[*]}" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${missing[@]}" >&2
+    else
+        echo "test.sh: missing Debian packages ${missing[*]} (the tests that need them skip)" >&2
+    fi
+fi
+# The dashboard's chart library, from the npm registry, into var/assets (git-ignored).
+.venv/bin/python scripts/fetch_assets.py
+
 # --- infrastructure -----------------------------------------------------------
 # shellcheck disable=SC2317  # only called from the trap
 stop_infra() {

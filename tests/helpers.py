@@ -90,9 +90,10 @@ RUN_ADMIN = "run-admin-token-0123456789"  # duban_run's bootstrap admin token, u
 
 
 @contextmanager
-def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
+def duban_run(data_dir: Path, *args: str, **env: str) -> Iterator[httpx.Client]:
     """`duban run` in a subprocess on a free port, as a user starts it (``env``: its
-    DUBAN_* settings), with an HTTP client on it once it answers; stopped with Ctrl-C after,
+    DUBAN_* settings; ``args``: more arguments, e.g. ``--demo``), with an HTTP client on it
+    once it answers; stopped with Ctrl-C after,
     and it must then exit cleanly. The client sends the bootstrap admin token (``env``'s, or
     ``RUN_ADMIN``), as deployment automation does; a request may send another. What the
     process prints is kept in ``<data_dir>/console.log``."""
@@ -107,7 +108,7 @@ def duban_run(data_dir: Path, **env: str) -> Iterator[httpx.Client]:
     data_dir.mkdir(parents=True, exist_ok=True)
     console = (data_dir / "console.log").open("wb")  # what an operator's terminal shows
     process = subprocess.Popen(
-        [sys.executable, "-m", "duban", "run", "--port", str(port)],
+        [sys.executable, "-m", "duban", "run", "--port", str(port), *args],
         cwd=REPO,
         env={**os.environ, **settings},
         stdout=console,

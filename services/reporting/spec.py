@@ -7,6 +7,7 @@ from services.reporting import commands
 from services.reporting.api import router
 from services.reporting.handlers import SUBSCRIPTIONS, beijing
 from services.reporting.models import metadata
+from services.reporting.web.pages import router as pages
 from shared.service import Command, Job, ServiceRuntime, ServiceSpec
 
 
@@ -23,7 +24,7 @@ SPEC = ServiceSpec(
     title="督查统计",
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[router],
+    routers=[router, pages],
     subscriptions=SUBSCRIPTIONS,
     jobs=[
         Job(

@@ -213,6 +213,19 @@ REPORTING_READS = {
     "/reporting/indicators": _reporting("/reporting/indicators"),
     "/reporting/ledger.xlsx": _reporting("/reporting/ledger.xlsx"),
 }
+# the dashboard's pages (text/html): scoped like their JSON twins
+REPORTING_PAGES = {
+    "/reporting/dashboard": _reporting("/reporting/dashboard"),
+    "/reporting/dashboard/units/{unit}": _reporting("/reporting/dashboard/units/县住建局"),
+    "/reporting/dashboard/tasks/{task_id}": _reporting("/reporting/dashboard/tasks/{task}"),
+}
+INTAKE_PAGES = {
+    "/reporting/dashboard/intake": _reporting("/reporting/dashboard/intake"),
+    "/reporting/dashboard/intake/{document_id}": lambda w, args: (
+        f"/reporting/dashboard/intake/{uuid.uuid4()}",
+        {},
+    ),
+}
 REPORTING_BUREAU = {
     ("GET", "/reporting/circular.docx"): _reporting("/reporting/circular.docx", period="2022-Q3"),
     ("GET", "/reporting/tasks/{task_id}/order.docx"): _reporting(
@@ -247,6 +260,7 @@ ENDPOINTS: dict[tuple[str, str], Callable[[World, dict[str, Any]], Call]] = {
     ("GET", "/reporting/tasks/{task_id}"): _reporting("/reporting/tasks/{task}"),
     **{("GET", path): call for path, call in REPORTING_READS.items()},
     **REPORTING_BUREAU,
+    **{("GET", path): call for path, call in {**REPORTING_PAGES, **INTAKE_PAGES}.items()},
 }
 
 # --- what each caller must get ---------------------------------------------------------------
@@ -384,6 +398,25 @@ REPORTING_ROWS: list[Row] = [
         )
     ),
     Row(("GET", "/reporting/circular.docx"), LEADER, 200),
+    # the dashboard's pages
+    *reporting_read_rows("/reporting/dashboard"),
+    Row(("GET", "/reporting/dashboard/units/{unit}"), SUP_A, 200),
+    Row(("GET", "/reporting/dashboard/units/{unit}"), LEADER, 200),
+    Row(("GET", "/reporting/dashboard/units/{unit}"), ZHUJIAN, 200, note="its own"),
+    Row(("GET", "/reporting/dashboard/units/{unit}"), JIAOTI, 403, note="another unit"),
+    Row(("GET", "/reporting/dashboard/tasks/{task_id}"), SUP_A, 200),
+    Row(("GET", "/reporting/dashboard/tasks/{task_id}"), ZHUJIAN, 200, note="its task"),
+    Row(("GET", "/reporting/dashboard/tasks/{task_id}"), JIAOTI, 404, note="not its task"),
+    Row(("GET", "/reporting/dashboard/tasks/{task_id}"), SUP_B, 404, note="A's task"),
+    *(
+        row
+        for path in INTAKE_PAGES
+        for row in (
+            Row(("GET", path), "admin", 200),
+            Row(("GET", path), SUP_A, 200),
+            *(Row(("GET", path), c, 403) for c in NON_BUREAU),
+        )
+    ),
 ]
 
 MATRIX: list[Row] = [

@@ -98,6 +98,7 @@ def logged_in_page(name: str, role_label: str, csrf: str) -> HTMLResponse:
     return _page(
         "<h1>督办系统</h1>"
         f"<p>您已登录：{escape(name)}（{escape(role_label)}）</p>"
+        '<p><a href="/reporting/dashboard">进入督查工作台</a></p>'
         '<form method="post" action="/tasks/logout">'
         f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf)}">'
         '<button type="submit">退出登录</button></form>',
