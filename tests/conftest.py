@@ -137,3 +137,28 @@ def topic(bus: Bus, topic_prefix: str) -> str:
     name = f"{topic_prefix}.bus"
     bus.ensure_topics([name])
     return name
+
+
+# Every test that touches a database runs on both: SQLite (the embedded default) and
+# PostgreSQL (a deployment), the same test, parametrised.
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """None: a SQLite file under the test's data directory."""
+    return request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """The same, for a world built once per test module: a database of its own."""
+    if request.param == "sqlite":
+        yield None
+        return
+    admin_url = request.getfixturevalue("pg_admin_url")
+    name = f"duban_m_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

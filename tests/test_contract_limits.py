@@ -76,11 +76,6 @@ def test_every_string_of_every_contract_states_its_bound(event: type[Event]) -> 
     assert largest_event(event).key()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-
-
 @pytest.mark.parametrize("service", SERVICE_NAMES)
 def test_each_consumer_stores_the_largest_events_its_contracts_allow(
     service: str, database_url: str | None, tmp_path: Path

@@ -7,14 +7,12 @@ error shape is what every OpenAPI declares; timestamps carry their offset on bot
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 sys.path.insert(0, str(Path(__file__).parent / "tasks"))
 
@@ -293,25 +291,9 @@ CASES: dict[str, tuple[str, str, str, dict[str, Any]]] = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def edge_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-        return
-    admin_url = request.getfixturevalue("pg_admin_url")
-    name = f"duban_e_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="module")
-def w(edge_database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with world(tmp_path_factory.mktemp("edges"), "edges", edge_database_url, SERVICES) as built:
+def w(module_database_url: str | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with world(tmp_path_factory.mktemp("edges"), "edges", module_database_url, SERVICES) as built:
         yield built
 
 

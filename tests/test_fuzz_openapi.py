@@ -21,14 +21,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent / "tasks"))
 
@@ -45,25 +42,9 @@ OA_SECRET = "fuzz-oa-secret-0123456789abcdef0123456789"
 EXCLUDED: dict[str, dict[tuple[str, str], str]] = {}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def fuzz_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    if request.param == "sqlite":
-        yield None
-        return
-    admin_url = request.getfixturevalue("pg_admin_url")
-    name = f"duban_fz_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 @pytest.fixture(scope="module")
 def fuzz_world(
-    fuzz_database_url: str | None, tmp_path_factory: pytest.TempPathFactory
+    module_database_url: str | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
     """All four services, with data; the OA push enabled (so it answers 401 to a bad
     signature, not 503 for a missing secret)."""
@@ -74,7 +55,7 @@ def fuzz_world(
     intake_settings.cache_clear()
     try:
         with world(
-            tmp_path_factory.mktemp("fuzz"), "fuzz", fuzz_database_url, services=SERVICES
+            tmp_path_factory.mktemp("fuzz"), "fuzz", module_database_url, services=SERVICES
         ) as built:
             yield built
     finally:

@@ -13,11 +13,6 @@ from shared.config import Settings
 from shared.service import ServiceRuntime
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-
-
 @pytest.fixture
 def notify(tmp_path: Path, database_url: str | None) -> Iterator[ServiceRuntime]:
     settings = Settings(data_dir=tmp_path, topic_prefix="n", database_url=database_url)

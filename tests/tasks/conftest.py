@@ -1,42 +1,17 @@
-"""Fixtures of the tasks service's tests. Every test that touches a database runs on both:
-SQLite (the embedded default) and PostgreSQL (a deployment), the same test, parametrised."""
+"""Fixtures of the tasks service's tests. Every test that touches a database runs on both
+SQLite (the embedded default) and PostgreSQL (a deployment): ``database_url`` and
+``module_database_url`` (tests/conftest.py)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from services.tasks.spec import SPEC
 from shared.config import Settings
 from shared.service import ServiceRuntime
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str | None:
-    """None: a SQLite file under the test's data directory."""
-    return request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def module_database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """The same, for a world built once per test module: a database of its own."""
-    if request.param == "sqlite":
-        yield None
-        return
-    admin_url = request.getfixturevalue("pg_admin_url")
-    name = f"duban_m_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture

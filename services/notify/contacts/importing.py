@@ -13,6 +13,7 @@ from services.notify.contacts.phones import normalise_mobile
 from services.notify.contacts.service import DEFAULT_POST, ContactData
 from services.notify.errors import Invalid
 from shared.contracts import limits
+from shared.spreadsheets import UnreadableTable, table_text
 
 CHANNEL_WORDS = {
     "企业微信": "wecom_app",
@@ -49,7 +50,7 @@ def channel_names(cell: str) -> list[str]:
 
 
 def read_contacts_file(data: bytes) -> list[ContactData]:
-    return parse_contacts_csv(_as_text(data))
+    return parse_contacts_csv(_table(data))
 
 
 def _cell(row: dict[str, str | None], *names: str) -> str:
@@ -131,33 +132,8 @@ def parse_contacts_csv(text: str) -> list[ContactData]:
     return rows
 
 
-def _as_text(data: bytes) -> str:
-    if data[:2] == b"PK":
-        return _xlsx_to_csv(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Invalid("无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 Excel 文件")
-
-
-def _xlsx_to_csv(data: bytes) -> str:
-    from openpyxl import load_workbook
-
+def _table(data: bytes) -> str:
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise Invalid("Excel 文件已损坏或格式不正确，请重新导出") from exc
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in sheet.iter_rows(values_only=True):
-        writer.writerow(["" if cell is None else _plain(cell) for cell in row])
-    return out.getvalue()
-
-
-def _plain(cell: object) -> str:
-    """A mobile typed as a number comes back as 13912345678 (int) or 13912345678.0."""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell)
+        return table_text(data)
+    except UnreadableTable as exc:
+        raise Invalid(str(exc)) from None

@@ -13,6 +13,7 @@ from services.tasks.directory.models import UnitKind
 from services.tasks.directory.resolve import squeeze
 from services.tasks.errors import Invalid
 from shared.contracts import limits
+from shared.spreadsheets import UnreadableTable, table_text
 
 KIND_WORDS = {
     "单位": UnitKind.UNIT,
@@ -32,7 +33,7 @@ class DirectoryRow:
 
 
 def read_directory_file(data: bytes) -> list[DirectoryRow]:
-    return parse_directory_csv(_as_csv(data))
+    return parse_directory_csv(_table(data))
 
 
 def parse_directory_csv(text: str) -> list[DirectoryRow]:
@@ -63,26 +64,8 @@ def _split(cell: str | None) -> list[str]:
     return [squeeze(p) for p in parts if p.strip()]
 
 
-def _as_csv(data: bytes) -> str:
-    if data[:2] == b"PK":
-        return _xlsx_to_csv(data)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Invalid("无法识别文件编码，请另存为 UTF-8 编码的 CSV 或 Excel 文件")
-
-
-def _xlsx_to_csv(data: bytes) -> str:
-    from openpyxl import load_workbook
-
+def _table(data: bytes) -> str:
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise Invalid("Excel 文件已损坏或格式不正确，请重新导出") from exc
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in sheet.iter_rows(values_only=True):
-        writer.writerow(["" if cell is None else str(cell) for cell in row])
-    return out.getvalue()
+        return table_text(data)
+    except UnreadableTable as exc:
+        raise Invalid(str(exc)) from None
