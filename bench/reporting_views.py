@@ -1,8 +1,8 @@
 """Acceptance 5 of the reporting issue: the overview and the unit ranking of one government
 with 10,000 tasks, 100,000 assignments and 1,000,000 progress reports (as the read models
 hold them: the latest figure per share, one mark per share and round reported, and on each
-share the rounds it reported in, ``report_assignment.rounds``), on PostgreSQL, p95 < 200 ms. The baseline in the same run: a trivial query (SELECT 1) through
-the same session factory.
+share the rounds it reported in, ``report_assignment.rounds``), on PostgreSQL, p95 < 200 ms.
+The baseline in the same run: a trivial query (SELECT 1) through the same session factory.
 
     DUBAN_TEST_PG_URL=postgresql+psycopg://duban@127.0.0.1:55432/duban \\
         .venv/bin/python bench/reporting_views.py
