@@ -1,8 +1,8 @@
 """Acceptance 5 of the reporting issue: the overview and the unit ranking of one government
 with 10,000 tasks, 100,000 assignments and 1,000,000 progress reports (as the read models
-hold them: the latest figure per share, and one mark per share and round reported), on
-PostgreSQL, p95 < 200 ms. The baseline in the same run: a trivial query (SELECT 1) through
-the same session factory.
+hold them: the latest figure per share, one mark per share and round reported, and on each
+share the rounds it reported in, ``report_assignment.rounds``), on PostgreSQL, p95 < 200 ms.
+The baseline in the same run: a trivial query (SELECT 1) through the same session factory.
 
     DUBAN_TEST_PG_URL=postgresql+psycopg://duban@127.0.0.1:55432/duban \\
         .venv/bin/python bench/reporting_views.py
@@ -52,9 +52,15 @@ def fill(runtime: ServiceRuntime) -> None:
         s.execute(
             insert(RoundView),
             [
-                {"document_id": d, "period": p, "due_date": due, "due_day": due.toordinal()}
+                {
+                    "document_id": d,
+                    "period": p,
+                    "due_date": due,
+                    "due_day": due.toordinal(),
+                    "seq": seq,
+                }
                 for d in docs
-                for p, due in ROUNDS
+                for seq, (p, due) in enumerate(ROUNDS, start=1)
             ],
         )
         tasks = []
@@ -95,6 +101,8 @@ def fill(runtime: ServiceRuntime) -> None:
         for n in range(TASKS):
             for k, unit in enumerate(rng.sample(range(UNITS), SHARES)):
                 role = "lead" if k == 0 else "responsible" if k < 6 else "cooperating"
+                percent = rng.randrange(101)
+                reported = rng.randrange(0, 4)  # its first rounds (as many, in the same order)
                 shares.append(
                     {
                         "task_id": f"t{n}",
@@ -102,14 +110,15 @@ def fill(runtime: ServiceRuntime) -> None:
                         "government_id": "prov",
                         "role": role,
                         "status": "acknowledged",
-                        "percent": rng.randrange(101),
+                        "percent": percent,
                         "words": "",
                         "problems": "",
                         "last_report_at": now,
                         "reports": REPORTS // (TASKS * SHARES),
+                        "rounds": "1" * reported + "0" * (len(ROUNDS) - reported),
                     }
                 )
-                for period, _ in ROUNDS[: rng.randrange(0, 4)]:
+                for period, _ in ROUNDS[:reported]:
                     marks.append(
                         {
                             "task_id": f"t{n}",
@@ -128,7 +137,10 @@ def fill(runtime: ServiceRuntime) -> None:
         conn.commit()
 
 
-def timed(label: str, call, runs: int = 40) -> None:
+TARGET_P95_MS = 200
+
+
+def timed(label: str, call, runs: int = 40) -> float:
     call()
     samples = []
     for _ in range(runs):
@@ -138,6 +150,7 @@ def timed(label: str, call, runs: int = 40) -> None:
     samples.sort()
     p95 = samples[int(0.95 * len(samples)) - 1]
     print(f"{label:<34} median {statistics.median(samples):7.1f} ms   p95 {p95:7.1f} ms")
+    return p95
 
 
 def main() -> None:
@@ -171,8 +184,12 @@ def main() -> None:
                 ranking(s, scope, AS_OF)
 
         timed("baseline: SELECT 1", trivial)
-        timed("overview (10k tasks)", view_overview)
-        timed("unit ranking (1,000 units)", view_ranking)
+        worst = max(
+            timed("overview (10k tasks)", view_overview),
+            timed("unit ranking (1,000 units)", view_ranking),
+        )
+        verdict = "met" if worst < TARGET_P95_MS else "NOT met"
+        print(f"p95 < {TARGET_P95_MS} ms: {verdict}")
         runtime.dispose()
     finally:
         with admin.connect() as conn:

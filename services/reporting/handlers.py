@@ -93,6 +93,39 @@ def refresh_days(session: Session, view: TaskView) -> None:
     view.deadline_day = (dues[-1] if dues else year_end).toordinal()
 
 
+def refresh_reported(session: Session, task_ids: list[str], unit: str | None = None) -> None:
+    """Each share's ``rounds`` (``AssignmentView``): for every round of its task's document,
+    in order, whether the unit reported in it ("1") or not ("0"), as ``UnitRound`` says.
+    Recomputed whenever one of the three changes: a report for a round, the document's
+    rounds (published again), the task's document or shares (registered again). Only what
+    events say: which round is owed on a day is the views' question."""
+    session.flush()
+    for i in range(0, len(task_ids), 500):
+        chunk = task_ids[i : i + 500]
+        rounds: dict[str, list[str]] = {}
+        rows = session.execute(
+            select(TaskView.task_id, RoundView.period)
+            .join(RoundView, RoundView.document_id == TaskView.document_id)
+            .where(TaskView.task_id.in_(chunk))
+            .order_by(TaskView.task_id, RoundView.seq)
+        )
+        for task_id, period in rows:
+            rounds.setdefault(task_id, []).append(period)
+        marks = select(UnitRound.task_id, UnitRound.unit, UnitRound.period).where(
+            UnitRound.task_id.in_(chunk)
+        )
+        shares = select(AssignmentView).where(AssignmentView.task_id.in_(chunk))
+        if unit is not None:
+            marks = marks.where(UnitRound.unit == unit)
+            shares = shares.where(AssignmentView.unit == unit)
+        reported = {(t, u, p) for t, u, p in session.execute(marks)}
+        for share in session.scalars(shares):
+            share.rounds = "".join(
+                "1" if (share.task_id, share.unit, period) in reported else "0"
+                for period in rounds.get(share.task_id, [])
+            )
+
+
 def _phrases(session: Session, task_id: str) -> dict[str, str]:
     definition = session.get(Definition, task_id)
     if definition is None:
@@ -114,15 +147,22 @@ def on_document_published(session: Session, event: Event) -> None:
     session.merge(doc)
     dates = list(event.reporting_dates) or (rules.default_rounds(event.year) if event.year else [])
     session.execute(delete(RoundView).where(RoundView.document_id == event.document_id))
-    for due, period in rules.period_names(sorted(set(dates))).items():
+    names = rules.period_names(sorted(set(dates)))
+    for seq, (due, period) in enumerate(sorted(names.items()), start=1):
         session.add(
             RoundView(
-                document_id=event.document_id, period=period, due_date=due, due_day=due.toordinal()
+                document_id=event.document_id,
+                period=period,
+                due_date=due,
+                due_day=due.toordinal(),
+                seq=seq,
             )
         )
     session.flush()
-    for view in session.scalars(select(TaskView).where(TaskView.document_id == event.document_id)):
+    tasks = list(session.scalars(select(TaskView).where(TaskView.document_id == event.document_id)))
+    for view in tasks:
         refresh_days(session, view)
+    refresh_reported(session, [view.task_id for view in tasks])
 
 
 def on_task_defined(session: Session, event: Event) -> None:
@@ -219,6 +259,7 @@ def on_task_registered(session: Session, event: Event) -> None:
                 share.status = "assigned"
     for share in held.values():
         share.status = "removed"
+    refresh_reported(session, [event.task_id])
     if first is None:
         _line(session, event.task_id, "registered", "任务登记交办", "、".join(event.units))
 
@@ -300,6 +341,7 @@ def on_progress_submitted(session: Session, event: Event) -> None:
             )
         else:
             mark.reports += 1
+        refresh_reported(session, [event.task_id], event.unit)
     for actual in event.indicator_actuals:
         if indicator := session.get(IndicatorView, (event.task_id, actual.number)):
             indicator.actual, indicator.actual_unit = actual.value, event.unit

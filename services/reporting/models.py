@@ -102,6 +102,8 @@ class RoundView(Base):
     period: Mapped[str] = mapped_column(String(limits.PERIOD), primary_key=True)
     due_date: Mapped[date] = mapped_column(Date)
     due_day: Mapped[int] = mapped_column(Integer)
+    # added by 0006: the round's place among its document's, 1 for the earliest
+    seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Definition(Base):
@@ -150,6 +152,11 @@ class AssignmentView(Base):
     problems: Mapped[str] = mapped_column(Text, default="")
     last_report_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reports: Mapped[int] = mapped_column(Integer, default=0)
+    # added by 0006: the rounds of the task's document this unit reported in, one character a
+    # round in ``RoundView.seq`` order, "1" reported ("0110": the second and third). Kept
+    # from ``UnitRound`` by the handlers (``handlers.refresh_reported``), so that a view asks
+    # ``substr(rounds, seq, 1)`` of the share it reads instead of joining ``UnitRound``.
+    rounds: Mapped[str] = mapped_column(String(limits.ITEMS), default="")
 
 
 class UnitRound(Base):

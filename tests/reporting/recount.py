@@ -22,7 +22,11 @@ def bj(moment) -> date:
     )
 
 
-def recount(events: list[Envelope], as_of: date, government: str) -> dict:
+def recount(
+    events: list[Envelope], as_of: date, government: str, period: str | None = None
+) -> dict:
+    """The views' figures from the raw events, judged on ``as_of``; missing reports are for
+    the round named ``period`` when given (else the latest round due before ``as_of``)."""
     docs, tasks, marks = {}, {}, set()
     for env in events:
         e = decode(env)
@@ -103,6 +107,8 @@ def recount(events: list[Envelope], as_of: date, government: str) -> dict:
         active = t["status"] in rules.ACTIVE
         overdue = active and bool(t["dues"]) and t["dues"][0] < as_of
         past = [(due, p) for due, p in doc["rounds"].items() if due < as_of]
+        if period is not None:
+            past = [(due, p) for due, p in doc["rounds"].items() if p == period]
         current = max(past) if past else None
         missing = []
         if current and active and start <= current[0]:

@@ -43,8 +43,10 @@ def test_overview_ledger_and_circular_through_duban_run(tmp_path: Path) -> None:
         )
 
         def reported() -> dict[str, Any] | None:
+            # the units are shown from the registration on: wait for the report's figure
             shown = http.get(f"/reporting/tasks/{task}", params=params)
-            return shown.json() if shown.is_success and shown.json().get("units") else None
+            units = shown.json().get("units", []) if shown.is_success else []
+            return shown.json() if any(u.get("percent") == 40 for u in units) else None
 
         wait_for(reported, "reporting to show the report")
         ledger = http.get("/reporting/ledger.xlsx", params=params)

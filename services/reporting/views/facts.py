@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.sql import ColumnElement
 
 from services.reporting import rules
-from services.reporting.models import AssignmentView, RoundView, TaskView, UnitRound
+from services.reporting.models import AssignmentView, RoundView, TaskView
 from services.reporting.views.scope import Scope
 
 T = TaskView
@@ -58,13 +58,11 @@ def flag(condition: ColumnElement[bool]) -> Any:
 
 def current_round(d: int, period: str | None = None) -> Any:
     """Per document, the round in question: ``period`` when named, else the latest due
-    before ``d`` (the round whose reports are owed by now)."""
+    before ``d`` (the round whose reports are owed by now). A handful of rows (one per
+    document), the only part of "missing" that depends on the day."""
+    columns = (RoundView.document_id, RoundView.period, RoundView.due_day, RoundView.seq)
     if period is not None:
-        return (
-            select(RoundView.document_id, RoundView.period, RoundView.due_day)
-            .where(RoundView.period == period)
-            .subquery("round_now")
-        )
+        return select(*columns).where(RoundView.period == period).subquery("round_now")
     latest = (
         select(RoundView.document_id, func.max(RoundView.due_day).label("due_day"))
         .where(RoundView.due_day < d)
@@ -72,7 +70,7 @@ def current_round(d: int, period: str | None = None) -> Any:
         .subquery("latest_round")
     )
     return (
-        select(RoundView.document_id, RoundView.period, RoundView.due_day)
+        select(*columns)
         .join(
             latest,
             and_(
@@ -89,27 +87,31 @@ def share_counts() -> ColumnElement[bool]:
     return and_(AssignmentView.role.in_(rules.ANSWERABLE), AssignmentView.status.not_in(rules.GONE))
 
 
-def missing(round_now: Any) -> ColumnElement[bool]:
-    """The share owes a report for the round and has none (outer-joined ``UnitRound``)."""
+def reported(round_now: Any) -> ColumnElement[bool]:
+    """The share's unit reported in the round: its ``rounds`` say so at the round's place
+    (kept from ``UnitRound`` as reports arrive, so no join to the reports per round)."""
+    return func.substr(AssignmentView.rounds, round_now.c.seq, 1) == "1"
+
+
+def owed(round_now: Any) -> ColumnElement[bool]:
+    """The round is owed on the share's task (under way, started before the round's date)
+    and its unit has not reported in it; whether the share counts is the caller's test."""
     return and_(
-        share_counts(),
         T.status.in_(rules.ACTIVE),
         round_now.c.period.is_not(None),
         T.start_day <= round_now.c.due_day,
-        UnitRound.task_id.is_(None),
+        ~reported(round_now),
     )
+
+
+def missing(round_now: Any) -> ColumnElement[bool]:
+    """The share owes a report for the round and has none."""
+    return and_(share_counts(), owed(round_now))
 
 
 def with_missing(query: Any, round_now: Any) -> Any:
-    """``query`` (over shares joined to tasks) outer-joined to the round and the report."""
-    return query.outerjoin(round_now, round_now.c.document_id == T.document_id).outerjoin(
-        UnitRound,
-        and_(
-            UnitRound.task_id == AssignmentView.task_id,
-            UnitRound.unit == AssignmentView.unit,
-            UnitRound.period == round_now.c.period,
-        ),
-    )
+    """``query`` (over shares joined to tasks) outer-joined to its document's round."""
+    return query.outerjoin(round_now, round_now.c.document_id == T.document_id)
 
 
 def scoped(query: Any, scope: Scope) -> Any:

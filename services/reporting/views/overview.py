@@ -118,21 +118,20 @@ def _missing(
     session: Session, scope: Scope, d: int, docs: dict[tuple[str, str], DocumentFigures]
 ) -> None:
     round_now = facts.current_round(d)
-    query = facts.with_missing(
-        select(
-            T.government_id,
-            T.document_id,
-            round_now.c.period,
-            func.count(),
-            func.count(func.distinct(AssignmentView.task_id)),
-        ).join(T, T.task_id == AssignmentView.task_id),
+    per_task = facts.with_missing(
+        select(T.government_id, T.document_id, T.task_id, func.count().label("pairs"))
+        .select_from(AssignmentView)
+        .join(T, T.task_id == AssignmentView.task_id),
         round_now,
     )
-    query = facts.scoped(query.where(facts.missing(round_now)), scope)
-    query = query.group_by(T.government_id, T.document_id, round_now.c.period)
-    for gov, doc, _period, pairs, tasks in session.execute(query):
+    per_task = facts.scoped(per_task.where(facts.missing(round_now)), scope)
+    per_task = per_task.group_by(T.government_id, T.document_id, T.task_id).subquery("per_task")
+    query = select(
+        per_task.c.government_id, per_task.c.document_id, func.sum(per_task.c.pairs), func.count()
+    ).group_by(per_task.c.government_id, per_task.c.document_id)
+    for gov, doc, pairs, tasks in session.execute(query):
         if (gov, doc) in docs:
-            docs[(gov, doc)].missing_reports += pairs
+            docs[(gov, doc)].missing_reports += int(pairs)
             docs[(gov, doc)].tasks_missing_reports += tasks
     rounds = facts.current_round(d)
     for doc, period in session.execute(select(rounds.c.document_id, rounds.c.period)):
@@ -156,8 +155,7 @@ def _documents(session: Session, docs: dict[tuple[str, str], DocumentFigures]) -
 
 
 def _units(session: Session, scope: Scope) -> int:
-    query = select(func.count(func.distinct(AssignmentView.unit))).join(
-        T, T.task_id == AssignmentView.task_id
-    )
-    query = facts.scoped(query.where(AssignmentView.status.not_in(rules.GONE)), scope)
-    return session.scalar(query) or 0
+    units = select(AssignmentView.unit).join(T, T.task_id == AssignmentView.task_id)
+    units = facts.scoped(units.where(AssignmentView.status.not_in(rules.GONE)), scope)
+    units = units.group_by(AssignmentView.unit).subquery("units")  # hashed, not sorted
+    return session.scalar(select(func.count()).select_from(units)) or 0

@@ -5,6 +5,7 @@ ranking by the government's scoring rule (``rules.ScoringRule``). One grouped qu
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, select
@@ -53,8 +54,10 @@ def rule_of(session: Session, government: str | None) -> rules.ScoringRule:
 def unit_figures(
     session: Session, scope: Scope, as_of: date, period: str | None = None
 ) -> list[UnitFigures]:
+    """Counted in SQL per unit and role (a few rows per unit; no role test per share), folded
+    here: the roles a unit answers for make its counted shares, 欠 is what is neither done
+    nor 达 (so 序时进度 is worked out twice per share, not three times)."""
     d = as_of.toordinal()
-    counted = facts.share_counts()
     percent = func.coalesce(A.percent, 0)
     exp = facts.expected(d)
     not_done = T.status != rules.DONE
@@ -63,28 +66,69 @@ def unit_figures(
         select(
             A.unit,
             A.government_id,
-            facts.flag(counted),
-            facts.flag(and_(counted, A.role == "lead")),
-            facts.flag(and_(counted, A.role == "responsible")),
-            facts.flag(A.role == "cooperating"),
-            facts.flag(and_(counted, facts.done())),
-            facts.flag(and_(counted, facts.on_time())),
-            facts.flag(and_(counted, not_done, percent >= exp + rules.AHEAD_MARGIN)),
-            facts.flag(and_(counted, not_done, percent >= exp, percent < exp + rules.AHEAD_MARGIN)),
-            facts.flag(and_(counted, not_done, percent < exp)),
-            facts.flag(and_(counted, facts.overdue(d))),
-            facts.flag(facts.missing(round_now)),
+            A.role,
+            func.count(),
+            facts.flag(facts.done()),
+            facts.flag(facts.on_time()),
+            facts.flag(and_(not_done, percent >= exp + rules.AHEAD_MARGIN)),
+            facts.flag(and_(not_done, percent >= exp)),
+            facts.flag(facts.overdue(d)),
+            facts.flag(facts.owed(round_now)),
             func.max(A.last_report_at),
         ).join(T, T.task_id == A.task_id),
         round_now,
     )
-    query = query.where(A.status.not_in(rules.GONE)).group_by(A.government_id, A.unit)
+    query = query.where(A.status.not_in(rules.GONE)).group_by(A.government_id, A.unit, A.role)
     if scope.units is not None:
         query = query.where(A.unit.in_(scope.units))
-    rows = session.execute(facts.scoped(query, scope))
-    names = UnitFigures.model_fields
-    keys = [k for k in names if k not in ("score", "rank")]
-    return [UnitFigures(**dict(zip(keys, row, strict=True))) for row in rows]
+    units: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in session.execute(facts.scoped(query, scope)):
+        unit, gov, role, count, done, on_time, ahead, reached, overdue, missing, last = row
+        figures = units.setdefault((gov, unit), dict.fromkeys(COUNTS, 0) | {"last": None})
+        if last is not None and (figures["last"] is None or last > figures["last"]):
+            figures["last"] = last
+        if role == "cooperating":
+            figures["as_helper"] += count
+        if role not in rules.ANSWERABLE:
+            continue
+        figures["as_lead" if role == "lead" else "as_responsible"] += count
+        for key, value in zip(
+            COUNTS[3:], (count, done, on_time, ahead, reached, overdue, missing), strict=True
+        ):
+            figures[key] += value or 0
+    return [
+        UnitFigures(
+            unit=unit,
+            government_id=gov,
+            tasks=f["tasks"],
+            as_lead=f["as_lead"],
+            as_responsible=f["as_responsible"],
+            as_helper=f["as_helper"],
+            done=f["done"],
+            done_on_time=f["done_on_time"],
+            ahead=f["ahead"],
+            on_schedule=f["reached"] - f["ahead"],
+            behind=f["tasks"] - f["done"] - f["reached"],
+            overdue=f["overdue"],
+            missing=f["missing"],
+            last_report_at=f["last"],
+        )
+        for (gov, unit), f in units.items()
+    ]
+
+
+COUNTS = (
+    "as_lead",
+    "as_responsible",
+    "as_helper",
+    "tasks",
+    "done",
+    "done_on_time",
+    "ahead",
+    "reached",
+    "overdue",
+    "missing",
+)
 
 
 def ranking(session: Session, scope: Scope, as_of: date, period: str | None = None) -> Ranking:
