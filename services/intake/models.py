@@ -66,6 +66,7 @@ class Document(Base):
     published_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
     discarded_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
     discarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    text: Mapped[str | None] = mapped_column(Text, doc="the text read from the file, as read")
 
 
 class DraftTask(Base):

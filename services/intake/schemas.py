@@ -91,6 +91,7 @@ class DocumentOut(DocumentSummary):
     warnings: list[dict[str, Any]]
     supersedes_id: str | None
     changes: dict[str, Any] | None
+    text: str | None = Field(None, description="通知原文（从文件读出的文字）")
     task_count: int
     tasks: list[DraftTaskOut]
 

@@ -158,6 +158,7 @@ def ingest(
         )
     document = _document_from(parsed, digest, filename, extracted.format, source)
     document.government_id, document.created_by = government_id, actor
+    document.text = extracted.text
     session.add(document)
     tasks = _add_tasks(session, document, [_task_fields(t) for t in parsed.tasks])
     _link_to_previous(session, document, tasks)

@@ -1,6 +1,7 @@
 """Issue 13's defects in intake's review: a correction re-derives the task's normalised
 units and the document's warnings; a draft can be discarded (who and when kept, the same
-file taken in again afterwards); the document list says whose government each belongs to.
+file taken in again afterwards); the document list says whose government each belongs to;
+a document keeps the text it was read from, for the review page.
 Each of these failed on main before the fix (units and warnings stayed as first read; no
 DELETE route)."""
 
@@ -74,3 +75,10 @@ def test_a_published_notice_cannot_be_discarded(client: TestClient) -> None:
     assert client.post(f"/documents/{doc_id}/publish").status_code == 200
     refused = client.delete(f"/documents/{doc_id}")
     assert refused.status_code == 409 and "已发布" in refused.json()["detail"]
+
+
+def test_a_document_keeps_the_text_it_was_read_from(client: TestClient) -> None:
+    """The review page shows the draft beside the original, whoever took the file in."""
+    doc_id = upload(client, notice_text().encode("utf-8")).json()["id"]
+    shown = client.get(f"/documents/{doc_id}").json()
+    assert shown["text"].startswith("青川县人民政府") and "牵头单位：县发改委" in shown["text"]

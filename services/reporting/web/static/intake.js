@@ -163,7 +163,7 @@
       el("li", { class: general.includes(w) ? "" : "task-warning",
         text: (w.task ? `${w.task}：` : "") + w.message })));
     $("warnings-panel").hidden = !doc.warnings.length;
-    const original = sessionStorage.getItem(`duban-original-${doc.id}`);
+    const original = doc.text || sessionStorage.getItem(`duban-original-${doc.id}`);
     if (original) {
       $("original").textContent = original;
       $("original-panel").hidden = false;
