@@ -67,5 +67,11 @@ def log_config(level: str) -> dict[str, Any]:
         "formatters": {"redacting": {"()": RedactingFormatter}},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
-        "loggers": {"uvicorn": server, "uvicorn.error": server, "uvicorn.access": server},
+        "loggers": {
+            "uvicorn": server,
+            "uvicorn.error": server,
+            "uvicorn.access": server,
+            # every job run is an INFO line (the sender runs every two seconds): only trouble
+            "apscheduler": {"level": "WARNING"},
+        },
     }
