@@ -6,11 +6,13 @@ circular, the orders) and the changes (the ranking rule, the digests) are the bu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -56,6 +58,32 @@ def today() -> date:
     from services.reporting.handlers import beijing
 
     return beijing(datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class View:
+    """What a view route works from: the caller's scope, the day it is about, a session."""
+
+    session: Session
+    scope: Scope
+    as_of: date
+
+    def snapshot(self, period: str | None = None, document_id: str | None = None) -> Snapshot:
+        return snapshot(self.session, self.scope, self.as_of, period, document_id)
+
+
+def view_of(
+    principal: PrincipalDep,
+    sessions: SessionsDep,
+    government: Government = None,
+    as_of: AsOf = None,
+) -> Iterator[View]:
+    scope = scope_of(principal, government)
+    with sessions() as session:
+        yield View(session, scope, as_of or today())
+
+
+ViewDep = Annotated[View, Depends(view_of)]
 
 
 def _snap(
@@ -159,90 +187,38 @@ def put_rule(
 
 
 @router.get("/schedule", summary="序时进度：已完成、超序时进度、达序时进度、欠序时进度及其任务")
-def get_schedule(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-    document_id: DocumentId = None,
-) -> list[lists.Group]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.buckets(_snap(session, scope, as_of, document_id=document_id))
+def get_schedule(view: ViewDep, document_id: DocumentId = None) -> list[lists.Group]:
+    return lists.buckets(view.snapshot(document_id=document_id))
 
 
 @router.get("/leaders", summary="按责任领导")
-def get_leaders(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-) -> list[lists.Group]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.by_leader(_snap(session, scope, as_of))
+def get_leaders(view: ViewDep) -> list[lists.Group]:
+    return lists.by_leader(view.snapshot())
 
 
 @router.get("/sections", summary="按部分（一、二、……）")
-def get_sections(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-    document_id: DocumentId = None,
-) -> list[lists.Group]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.by_section(_snap(session, scope, as_of, document_id=document_id))
+def get_sections(view: ViewDep, document_id: DocumentId = None) -> list[lists.Group]:
+    return lists.by_section(view.snapshot(document_id=document_id))
 
 
 @router.get("/rounds", summary="按报送轮次：应报、已报、漏报")
-def get_rounds(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-) -> list[lists.RoundFigures]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.by_round(session, _snap(session, scope, as_of))
+def get_rounds(view: ViewDep) -> list[lists.RoundFigures]:
+    return lists.by_round(view.session, view.snapshot())
 
 
 @router.get("/overdue", summary="逾期任务清单（逾期天数按工作日计）")
-def get_overdue(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-) -> list[lists.OverdueLine]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.overdue(_snap(session, scope, as_of))
+def get_overdue(view: ViewDep) -> list[lists.OverdueLine]:
+    return lists.overdue(view.snapshot())
 
 
 @router.get("/missing", summary="漏报清单：本轮（或指定轮次）未报送进展的单位和任务")
-def get_missing(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-    period: Period = None,
-) -> list[lists.MissingLine]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.missing(_snap(session, scope, as_of, period))
+def get_missing(view: ViewDep, period: Period = None) -> list[lists.MissingLine]:
+    return lists.missing(view.snapshot(period))
 
 
 @router.get("/indicators", summary="指标：目标值与最新报送的实际值")
-def get_indicators(
-    principal: PrincipalDep,
-    sessions: SessionsDep,
-    government: Government = None,
-    as_of: AsOf = None,
-) -> list[lists.IndicatorLine]:
-    scope = scope_of(principal, government)
-    with sessions() as session:
-        return lists.indicators(_snap(session, scope, as_of))
+def get_indicators(view: ViewDep) -> list[lists.IndicatorLine]:
+    return lists.indicators(view.snapshot())
 
 
 TaskId = Annotated[str, Path(max_length=limits.TASK_ID)]
