@@ -276,21 +276,30 @@ def on_status_changed(session: Session, event: Event) -> None:
         _line(session, event.task_id, "status", f"状态：{label}", event.reason)
 
 
-def on_assignment_changed(session: Session, event: Event) -> None:
-    assert isinstance(event, AssignmentChangedV1)
-    if session.get(TaskView, event.task_id) is None:
-        return
-    share = session.get(AssignmentView, (event.task_id, event.unit))
+def _share(session: Session, task_id: str, unit: str, government_id: str) -> AssignmentView:
+    """A unit's share of a task, made on the first event that names it (a report may come
+    before its assignment is seen: responsible until an assignment event says otherwise)."""
+    share = session.get(AssignmentView, (task_id, unit))
     if share is None:
         share = AssignmentView(
-            task_id=event.task_id,
-            unit=event.unit,
-            government_id=event.government_id,
+            task_id=task_id,
+            unit=unit,
+            government_id=government_id,
+            role="responsible",
+            status="assigned",
             words="",
             problems="",
             reports=0,
         )
         session.add(share)
+    return share
+
+
+def on_assignment_changed(session: Session, event: Event) -> None:
+    assert isinstance(event, AssignmentChangedV1)
+    if session.get(TaskView, event.task_id) is None:
+        return
+    share = _share(session, event.task_id, event.unit, event.government_id)
     share.role, share.status = event.role, event.status
     words = {"acknowledged": "签收", "returned": "退回", "removed": "撤出", "assigned": "交办"}
     _line(
@@ -308,17 +317,7 @@ def on_progress_submitted(session: Session, event: Event) -> None:
     view = session.get(TaskView, event.task_id)
     if view is None:
         return
-    share = session.get(AssignmentView, (event.task_id, event.unit))
-    if share is None:
-        share = AssignmentView(
-            task_id=event.task_id,
-            unit=event.unit,
-            government_id=event.government_id,
-            role="responsible",
-            status="assigned",
-            reports=0,
-        )
-        session.add(share)
+    share = _share(session, event.task_id, event.unit, event.government_id)
     share.percent, share.words, share.problems = event.percent, event.done, event.problems
     share.last_report_at, share.reports = event.submitted_at, (share.reports or 0) + 1
     session.flush()
